@@ -1,0 +1,149 @@
+"""Configuration classes, read from the environment."""
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("FORUM_INSTANCE_DIR", BASE_DIR / "instance"))
+
+
+class ConfigError(RuntimeError):
+    """Raised when the environment cannot make a safe configuration."""
+
+
+def _env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as error:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from error
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url:
+        return f"sqlite:///{INSTANCE_DIR / 'forum.db'}"
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    return url
+
+
+def _development_secret() -> str:
+    """Generate a secret key once and keep it in the instance folder."""
+    path = INSTANCE_DIR / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    ENV_NAME = "base"
+    SECRET_KEY: str | None = None
+    SQLALCHEMY_DATABASE_URI = ""
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    REDIS_URL = ""
+    SOCKETIO_ALLOWED_ORIGINS: list[str] = []
+    SOCKETIO_ASYNC_MODE = "threading"
+    FORMULATION_TEMPLATE = ""
+    SEED_DEMO = False
+    SERVER_PUBLIC_URL = ""
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    SESSION_IDLE_MINUTES = 30
+    WTF_CSRF_TIME_LIMIT = None
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_ENABLED = True
+    LOGIN_RATE_LIMIT = "10 per minute"
+
+    def __init__(self) -> None:
+        self.SQLALCHEMY_DATABASE_URI = _database_url()
+        self.REDIS_URL = os.environ.get("REDIS_URL", "")
+        self.SOCKETIO_ALLOWED_ORIGINS = _env_list("ALLOWED_ORIGINS")
+        self.FORMULATION_TEMPLATE = os.environ.get("FORMULATION_TEMPLATE", "")
+        self.SESSION_IDLE_MINUTES = _env_int("SESSION_IDLE_MINUTES", 30)
+        self.SERVER_PUBLIC_URL = os.environ.get("SERVER_PUBLIC_URL", "")
+        # The server entry point (wsgi.py) sets eventlet; commands and tests need no event loop.
+        self.SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE", "threading")
+        if self.REDIS_URL:
+            self.RATELIMIT_STORAGE_URI = self.REDIS_URL
+        if self.SQLALCHEMY_DATABASE_URI.startswith("sqlite"):
+            self.SQLALCHEMY_ENGINE_OPTIONS = {"connect_args": {"timeout": 30}}
+
+
+class DevelopmentConfig(Config):
+    """Embedded default: one process, SQLite under instance/, demo data."""
+
+    ENV_NAME = "development"
+    SEED_DEMO = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.SECRET_KEY = os.environ.get("SECRET_KEY") or _development_secret()
+
+
+class TestingConfig(Config):
+    """Used by the test suite; the database URL is given by the tests."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+    WTF_CSRF_ENABLED = False
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.SECRET_KEY = os.environ.get("SECRET_KEY") or "testing-secret-key-not-for-use"
+
+
+class ProductionConfig(Config):
+    """Production: secure cookies, a secret key from the environment, no demo data."""
+
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "__Host-session"
+    REMEMBER_COOKIE_SECURE = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.SECRET_KEY = os.environ.get("SECRET_KEY")
+        if not self.SECRET_KEY:
+            raise ConfigError(
+                "SECRET_KEY is not set. Production needs a long random SECRET_KEY in the environment, "
+                'e.g. python -c "import secrets; print(secrets.token_hex(32))".'
+            )
+        if not self.SOCKETIO_ALLOWED_ORIGINS:
+            raise ConfigError(
+                "ALLOWED_ORIGINS is not set. Production needs the site's own origin, "
+                "e.g. ALLOWED_ORIGINS=https://forum.example.gov.uk."
+            )
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def load_config(name: str | None = None) -> Config:
+    """Build the configuration named by FORUM_ENV (development by default)."""
+    name = name or os.environ.get("FORUM_ENV", "development")
+    if name not in CONFIGS:
+        raise ConfigError(f"FORUM_ENV must be one of {', '.join(CONFIGS)}, not {name!r}")
+    return CONFIGS[name]()

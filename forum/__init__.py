@@ -1,0 +1,80 @@
+"""Rethink Forum: a live multi-agency Rethink Formulation forum."""
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from config import Config, load_config
+from forum.extensions import csrf, db, limiter, login_manager, migrate, socketio
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: Config | None = None) -> Flask:
+    """Build the application; this only wires the parts together."""
+    app = Flask(
+        __name__,
+        static_folder=str(ROOT / "static"),
+        template_folder=str(ROOT / "templates"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_object(config or load_config())
+    register_extensions(app)
+    register_blueprints(app)
+    register_realtime(app)
+    register_commands(app)
+    register_logging(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the unbound extensions to this app."""
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    from forum.db_events import register_sqlite_pragmas
+
+    register_sqlite_pragmas(app)
+    socketio.init_app(
+        app,
+        message_queue=app.config["REDIS_URL"] or None,
+        cors_allowed_origins=app.config["SOCKETIO_ALLOWED_ORIGINS"] or None,  # None: same origin only
+        async_mode=app.config["SOCKETIO_ASYNC_MODE"],
+        manage_session=False,
+    )
+
+
+def register_blueprints(app: Flask) -> None:
+    """Attach the web blueprints."""
+    from forum.auth.session import register_session
+    from forum.auth.views import bp as auth_bp
+    from forum.web.errors import register_error_pages
+    from forum.web.forums import bp as forums_bp
+
+    register_session(app)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(forums_bp)
+    register_error_pages(app)
+
+
+def register_realtime(app: Flask) -> None:
+    """Attach the Socket.IO namespaces."""
+    from forum.realtime import register_namespaces
+
+    register_namespaces(socketio)
+
+
+def register_commands(app: Flask) -> None:
+    """Attach the administrators' flask commands."""
+    from forum.cli import register_cli
+
+    register_cli(app)
+
+
+def register_logging(app: Flask) -> None:
+    """Log to stderr; messages carry identifiers only, never personal data."""
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")

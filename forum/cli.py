@@ -1,0 +1,95 @@
+"""Administrators' flask commands: agencies, users, forums and the demo data."""
+
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from forum.extensions import db
+from forum.services import ServiceError
+from forum.services.accounts import create_agency, create_user
+from forum.services.forums import add_participant, create_forum
+from forum.services.templates import load_template
+
+agency_cli = AppGroup("agency", help="Manage agencies.")
+user_cli = AppGroup("user", help="Manage user accounts.")
+forum_cli = AppGroup("forum", help="Manage forums.")
+
+
+def _refuse(error: ServiceError) -> None:
+    db.session.rollback()
+    raise click.ClickException(error.message)
+
+
+@agency_cli.command("create")
+@click.argument("name")
+def agency_create(name: str) -> None:
+    """Create an agency."""
+    try:
+        agency = create_agency(name)
+    except ServiceError as error:
+        _refuse(error)
+    click.echo(f"Created agency {agency.id}: {agency.name}")
+
+
+@user_cli.command("create")
+@click.argument("email")
+@click.option("--name", "full_name", required=True, help="The person's full name.")
+@click.option("--agency", "agency_name", required=True, help="The name of an existing agency.")
+@click.option("--admin", is_flag=True, help="Make the user an administrator.")
+@click.option("--password-stdin", is_flag=True, required=True, help="Read the password from standard input.")
+def user_create(email: str, full_name: str, agency_name: str, admin: bool, password_stdin: bool) -> None:
+    """Create a user account; the password is read from standard input."""
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else ""
+    try:
+        user = create_user(email, full_name, agency_name, password, is_admin=admin)
+    except ServiceError as error:
+        _refuse(error)
+    click.echo(f"Created user {user.id}: {user.email}{' (administrator)' if admin else ''}")
+
+
+@forum_cli.command("create")
+@click.argument("reference")
+@click.option("--title", required=True, help="The forum's title.")
+@click.option("--chair", "chair_email", required=True, help="Email address of the chair.")
+def forum_create(reference: str, title: str, chair_email: str) -> None:
+    """Create a forum with its chair; prints the forum's URL path last."""
+    try:
+        template = load_template(current_app.config["FORMULATION_TEMPLATE"])
+        forum = create_forum(reference, title, chair_email, template)
+    except ServiceError as error:
+        _refuse(error)
+    click.echo(f"Created forum {forum.id}: {forum.reference}")
+    click.echo(forum.path)
+
+
+@forum_cli.command("add-participant")
+@click.argument("forum_id", type=int)
+@click.argument("email")
+@click.option("--role", required=True, help="chair, contributor or observer.")
+def forum_add_participant(forum_id: int, email: str, role: str) -> None:
+    """Add a user to a forum with a role (or change their role)."""
+    try:
+        participant = add_participant(forum_id, email, role)
+    except ServiceError as error:
+        _refuse(error)
+    click.echo(f"{participant.user.email} is {participant.role.value} in forum {forum_id}")
+
+
+@click.command("seed-demo")
+def seed_demo() -> None:
+    """Create a small demo (development only); does nothing if it exists already."""
+    from forum.services.demo import seed
+
+    if not current_app.config.get("SEED_DEMO"):
+        raise click.ClickException("Demo data is only seeded in development mode.")
+    lines = seed(load_template(current_app.config["FORMULATION_TEMPLATE"]))
+    for line in lines:
+        click.echo(line)
+
+
+def register_cli(app: Flask) -> None:
+    """Attach the command groups to the app."""
+    for command in (agency_cli, user_cli, forum_cli, seed_demo):
+        app.cli.add_command(command)

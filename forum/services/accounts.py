@@ -1,0 +1,103 @@
+"""Agencies and user accounts."""
+
+import secrets
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, select
+
+from forum.auth.passwords import check_strength, hash_password, verify_password
+from forum.extensions import db
+from forum.models import Agency, User
+from forum.services import ServiceError
+from forum.services.audit import record
+
+
+def normalise_email(email: str) -> str:
+    """A canonical, lower-case email address, or ServiceError."""
+    try:
+        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as error:
+        raise ServiceError(f"Email address {email!r} is not valid: {error}") from error
+
+
+def find_agency(name: str) -> Agency | None:
+    """The agency with this name (case-insensitive), if any."""
+    return db.session.scalar(select(Agency).where(func.lower(Agency.name) == name.strip().lower()))
+
+
+def find_user(email: str) -> User | None:
+    """The user with this email address, if any."""
+    return db.session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+def create_agency(name: str, actor_id: int | None = None) -> Agency:
+    """Create an agency with a unique name."""
+    name = " ".join(name.split())
+    if not name or len(name) > 120:
+        raise ServiceError("Agency name must be between 1 and 120 characters.")
+    if find_agency(name):
+        raise ServiceError(f"Agency {name!r} already exists.")
+    agency = Agency(name=name)
+    db.session.add(agency)
+    db.session.flush()
+    record("agency.create", actor_id=actor_id, agency_id=agency.id)
+    db.session.commit()
+    return agency
+
+
+def create_user(
+    email: str,
+    full_name: str,
+    agency_name: str,
+    password: str,
+    is_admin: bool = False,
+    actor_id: int | None = None,
+) -> User:
+    """Create an account in an existing agency, with a strong password."""
+    email = normalise_email(email)
+    full_name = " ".join(full_name.split())
+    if not full_name or len(full_name) > 120:
+        raise ServiceError("Full name must be between 1 and 120 characters.")
+    agency = find_agency(agency_name)
+    if agency is None or not agency.active:
+        raise ServiceError(f"Unknown agency {agency_name!r}.")
+    if find_user(email):
+        raise ServiceError(f"A user with email {email} already exists.")
+    check_strength(password)
+    user = User(
+        email=email,
+        full_name=full_name,
+        agency_id=agency.id,
+        password_hash=hash_password(password),
+        is_admin=is_admin,
+        session_token=secrets.token_hex(16),
+    )
+    db.session.add(user)
+    db.session.flush()
+    record("user.create", actor_id=actor_id, user_id=user.id, admin=is_admin)
+    db.session.commit()
+    return user
+
+
+def authenticate(email: str, password: str, ip: str | None = None) -> User | None:
+    """The user when the email and password match an active account; audited either way."""
+    user = find_user(email) if email else None
+    ok = verify_password(user.password_hash if user else None, password)
+    if ok and user is not None and user.active:
+        record("auth.sign_in", actor_id=user.id, ip=ip)
+        db.session.commit()
+        return user
+    record("auth.sign_in_failed", actor_id=user.id if user else None, ip=ip)
+    db.session.commit()
+    return None
+
+
+def load_session_user(session_id: str) -> User | None:
+    """The user for a Flask-Login session id ("user_id:token"); None if revoked."""
+    user_id, _, token = session_id.partition(":")
+    if not user_id.isdigit() or not token:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or not secrets.compare_digest(user.session_token, token):
+        return None
+    return user

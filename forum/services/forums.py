@@ -1,0 +1,91 @@
+"""Forums and who takes part in them."""
+
+import re
+
+from sqlalchemy import select
+
+from forum.extensions import db
+from forum.models import Forum, ForumRole, Participant, User
+from forum.services import ServiceError
+from forum.services.accounts import find_user
+from forum.services.audit import record
+
+REFERENCE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,63}$")
+
+
+def parse_role(role: str) -> ForumRole:
+    """The forum role named by role, or ServiceError."""
+    try:
+        return ForumRole(role.strip().lower())
+    except ValueError as error:
+        raise ServiceError(f"Unknown role {role!r}: use chair, contributor or observer.") from error
+
+
+def get_forum(forum_id: int) -> Forum:
+    """The forum with this id, or ServiceError."""
+    forum = db.session.get(Forum, forum_id)
+    if forum is None:
+        raise ServiceError(f"Unknown forum {forum_id}.", code="not_found")
+    return forum
+
+
+def create_forum(reference: str, title: str, chair_email: str, template: dict, actor_id=None) -> Forum:
+    """Create a forum with its chair, keeping a copy of the formulation template."""
+    reference = reference.strip()
+    title = " ".join(title.split())
+    if not REFERENCE_PATTERN.match(reference):
+        raise ServiceError(
+            "Reference must be 1-64 letters, digits or / _ . - and start with a letter or digit."
+        )
+    if not title or len(title) > 200:
+        raise ServiceError("Title must be between 1 and 200 characters.")
+    if db.session.scalar(select(Forum).where(Forum.reference == reference)):
+        raise ServiceError(f"A forum with reference {reference} already exists.")
+    chair = find_user(chair_email)
+    if chair is None or not chair.active:
+        raise ServiceError(f"Unknown user {chair_email!r}.")
+    forum = Forum(reference=reference, title=title, template=template)
+    forum.participants.append(Participant(user=chair, role=ForumRole.CHAIR))
+    db.session.add(forum)
+    db.session.flush()
+    record("forum.create", actor_id=actor_id, forum_id=forum.id, chair_id=chair.id)
+    db.session.commit()
+    return forum
+
+
+def add_participant(forum_id: int, email: str, role: str, actor_id=None) -> Participant:
+    """Add a user to a forum with a role, or change the role they already have."""
+    forum_role = parse_role(role)
+    forum = get_forum(forum_id)
+    user = find_user(email)
+    if user is None or not user.active:
+        raise ServiceError(f"Unknown user {email!r}.")
+    participant = participation(forum.id, user.id)
+    if participant is None:
+        participant = Participant(forum_id=forum.id, user_id=user.id, role=forum_role)
+        db.session.add(participant)
+    else:
+        participant.role = forum_role
+    record(
+        "forum.participant_set", actor_id=actor_id, forum_id=forum.id, user_id=user.id, role=forum_role.value
+    )
+    db.session.commit()
+    return participant
+
+
+def participation(forum_id: int, user_id: int) -> Participant | None:
+    """The user's participation in the forum, if any."""
+    return db.session.scalar(
+        select(Participant).where(Participant.forum_id == forum_id, Participant.user_id == user_id)
+    )
+
+
+def forums_for_user(user: User) -> list[tuple[Forum, ForumRole]]:
+    """The forums the user takes part in, with their role, newest first."""
+    rows = db.session.execute(
+        select(Forum, Participant.role)
+        .join(Participant, Participant.forum_id == Forum.id)
+        .where(Participant.user_id == user.id)
+        .order_by(Forum.created_at.desc(), Forum.id.desc())
+    )
+    return [(forum, role) for forum, role in rows]

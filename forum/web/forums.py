@@ -1,0 +1,28 @@
+"""My forums and the forum page."""
+
+from flask import Blueprint, render_template
+from flask_login import current_user, login_required
+
+from forum.extensions import db
+from forum.services.audit import record
+from forum.services.forums import forums_for_user
+from forum.web.access import forum_for_current_user
+
+bp = Blueprint("forums", __name__)
+
+
+@bp.route("/")
+@login_required
+def index():
+    """The forums the signed-in user takes part in."""
+    return render_template("forums/index.html", forums=forums_for_user(current_user))
+
+
+@bp.route("/forums/<int:forum_id>")
+@login_required
+def room(forum_id: int):
+    """The live forum room."""
+    forum, participant = forum_for_current_user(forum_id)
+    record("forum.view", actor_id=current_user.id, forum_id=forum.id)
+    db.session.commit()
+    return render_template("forums/room.html", forum=forum, participant=participant)

@@ -1,0 +1,213 @@
+"""Shared fixtures: app, client, CLI runner, factories and a real eventlet live server."""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import requests
+
+from config import TestingConfig
+from forum import create_app
+from forum.extensions import db
+from forum.services.accounts import create_agency, create_user, find_agency
+from forum.services.forums import add_participant, create_forum
+from forum.services.templates import DEFAULT_TEMPLATE
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "correct-horse-battery-staple"
+
+
+def make_app(database_path: Path):
+    """An app bound to the SQLite file at database_path."""
+    config = TestingConfig()
+    config.SQLALCHEMY_DATABASE_URI = f"sqlite:///{database_path}"
+    config.SQLALCHEMY_ENGINE_OPTIONS = {"connect_args": {"timeout": 30}}
+    config.RATELIMIT_ENABLED = False
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory) -> Path:
+    """A SQLite file with every migration applied, copied by each test that needs a database."""
+    from flask_migrate import upgrade
+
+    path = tmp_path_factory.mktemp("template-db") / "forum.db"
+    app = make_app(path)
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+        db.engine.dispose()
+    return path
+
+
+@pytest.fixture
+def database_path(migrated_database, tmp_path) -> Path:
+    """A fresh migrated database for one test."""
+    path = tmp_path / "forum.db"
+    shutil.copyfile(migrated_database, path)
+    return path
+
+
+@pytest.fixture
+def app(database_path):
+    """The application with a fresh migrated database, inside an app context."""
+    app = make_app(database_path)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@dataclass
+class People:
+    """Factories for agencies, users and forums in the current app context."""
+
+    created: dict = field(default_factory=dict)
+
+    def agency(self, name: str):
+        return find_agency(name) or create_agency(name)
+
+    def user(self, email: str, agency: str = "Children's Social Care", name: str | None = None, admin=False):
+        self.agency(agency)
+        name = name or email.split("@")[0].replace(".", " ").title()
+        return create_user(email, name, agency, PASSWORD, is_admin=admin)
+
+    def forum(self, reference: str = "RF-1", chair: str = "chair@example.org", title="Family forum", **roles):
+        """A forum chaired by `chair`; keyword arguments map emails to roles."""
+        forum = create_forum(reference, title, chair, DEFAULT_TEMPLATE)
+        for email, role in roles.items():
+            add_participant(forum.id, email, role)
+        return forum
+
+
+@pytest.fixture
+def people(app) -> People:
+    return People()
+
+
+def sign_in(client, email: str, password: str = PASSWORD):
+    """Sign in with the test client (CSRF is off in TestingConfig)."""
+    return client.post("/login", data={"email": email, "password": password})
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, process: subprocess.Popen, timeout: float = 30.0) -> None:
+    """Wait until the server answers at url, failing early if it died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.05)
+    raise RuntimeError(f"server did not answer at {url}")
+
+
+class LiveServer:
+    """The real eventlet server (`python wsgi.py`) in its own process, on a free port."""
+
+    def __init__(self, database_path: Path, instance_dir: Path, env: dict | None = None):
+        self.database_path = database_path
+        self.instance_dir = instance_dir
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.extra_env = env or {}
+        self.process: subprocess.Popen | None = None
+        self.log_path = instance_dir / "server.log"
+
+    def environment(self) -> dict:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "FORUM_"))}
+        env.update(
+            FORUM_ENV="development",
+            FORUM_INSTANCE_DIR=str(self.instance_dir),
+            DATABASE_URL=f"sqlite:///{self.database_path}",
+            HOST="127.0.0.1",
+            PORT=str(self.port),
+            ALLOWED_ORIGINS=self.url,
+            PYTHONUNBUFFERED="1",
+        )
+        env.update(self.extra_env)
+        return env
+
+    def start(self) -> "LiveServer":
+        log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child process
+        self.process = subprocess.Popen(
+            [sys.executable, "wsgi.py"], cwd=ROOT, env=self.environment(), stdout=log, stderr=log
+        )
+        log.close()
+        wait_for(self.url + "/login", self.process)
+        return self
+
+    def kill(self) -> None:
+        """Crash the server: SIGKILL, no clean-up."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def session(self, email: str, password: str = PASSWORD) -> requests.Session:
+        """A requests session signed in through the real sign-in form."""
+        http = requests.Session()
+        page = http.get(self.url + "/login", timeout=10)
+        token = csrf_token_from(page.text)
+        response = http.post(
+            self.url + "/login",
+            data={"email": email, "password": password, "csrf_token": token},
+            timeout=10,
+        )
+        assert response.status_code == 200 and "Sign in" not in _title(response.text), response.text[:500]
+        return http
+
+
+def csrf_token_from(html: str) -> str:
+    marker = 'name="csrf-token" content="'
+    start = html.index(marker) + len(marker)
+    return html[start : html.index('"', start)]
+
+
+def _title(html: str) -> str:
+    start = html.find("<title>")
+    return html[start : html.find("</title>")] if start >= 0 else ""
+
+
+@pytest.fixture
+def live_server(app, database_path, tmp_path):
+    """A real eventlet server sharing the test's database; seed data with `people` first or after."""
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    server = LiveServer(database_path, instance).start()
+    yield server
+    server.stop()

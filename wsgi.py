@@ -1,0 +1,23 @@
+"""Entry point: `flask --app wsgi ...` for commands; `python wsgi.py` serves with eventlet."""
+
+import os
+
+if __name__ == "__main__":
+    # eventlet stays at the edge: only the server process is monkey-patched and uses it.
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # eventlet warns that it is in maintenance mode
+        import eventlet
+
+    eventlet.monkey_patch()
+    os.environ.setdefault("SOCKETIO_ASYNC_MODE", "eventlet")
+
+from forum import create_app  # noqa: E402
+
+app = create_app()
+
+if __name__ == "__main__":
+    from forum.server import serve
+
+    serve(app, host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "5000")))
