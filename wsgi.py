@@ -1,6 +1,7 @@
 """Entry point: `flask --app wsgi ...` for commands; `python wsgi.py` serves with eventlet."""
 
 import os
+import sys
 
 if __name__ == "__main__":
     # eventlet stays at the edge: only the server process is monkey-patched and uses it.
@@ -13,9 +14,13 @@ if __name__ == "__main__":
     eventlet.monkey_patch()
     os.environ.setdefault("SOCKETIO_ASYNC_MODE", "eventlet")
 
+from config import ConfigError  # noqa: E402
 from forum import create_app  # noqa: E402
 
-app = create_app()
+try:
+    app = create_app()
+except ConfigError as error:
+    sys.exit(f"Rethink Forum cannot start: {error}")
 
 if __name__ == "__main__":
     from forum.server import serve

@@ -4,6 +4,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 
 import requests
 
@@ -65,7 +66,7 @@ def test_sign_out_without_csrf_token_is_refused(live_server, people):
 def test_production_without_secret_key_refuses_to_start(tmp_path):
     server = LiveServer(tmp_path / "x.db", tmp_path, env={"FORUM_ENV": "production", "SECRET_KEY": ""})
     result = subprocess.run(
-        ["python", "wsgi.py"],
+        [sys.executable, "wsgi.py"],
         cwd=ROOT,
         env=server.environment(),
         capture_output=True,
