@@ -53,8 +53,10 @@ def register_blueprints(app: Flask) -> None:
     from forum.auth.views import bp as auth_bp
     from forum.web.errors import register_error_pages
     from forum.web.forums import bp as forums_bp
+    from forum.web.security import register_security_headers
 
     register_session(app)
+    register_security_headers(app)
     app.register_blueprint(auth_bp)
     app.register_blueprint(forums_bp)
     register_error_pages(app)

@@ -88,3 +88,11 @@ def test_deactivated_user_is_signed_out(app, client, forum):
     find_user("school@example.org").active = False
     db.session.commit()
     assert client.get("/").status_code == 302
+
+
+def test_every_page_has_security_headers(client):
+    response = client.get("/login")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
