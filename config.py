@@ -71,7 +71,8 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = True
-    LOGIN_RATE_LIMIT = "10 per minute"
+    LOGIN_RATE_LIMIT = "20 per minute"  # per address
+    LOGIN_LOCKOUT_LIMIT = "5 per 15 minutes"  # failed sign-ins per account, then a temporary lock-out
 
     def __init__(self) -> None:
         self.SQLALCHEMY_DATABASE_URI = _database_url()

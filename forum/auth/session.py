@@ -1,15 +1,66 @@
-"""Flask-Login wiring: loading the user from the session."""
+"""Flask-Login wiring, idle timeout and absolute lifetime of a session."""
 
-from flask import Flask
+from datetime import UTC, datetime
 
-from forum.extensions import login_manager
+from flask import Flask, current_app, flash, redirect, request, session, url_for
+from flask_login import current_user, logout_user
+
+from forum.extensions import db, login_manager
 from forum.services.accounts import load_session_user
+from forum.services.audit import record
+
+# Requests that do not count as activity.
+_PASSIVE_ENDPOINTS = {"static"}
+
+
+def start_session() -> None:
+    """Mark the start of a signed-in session."""
+    now = datetime.now(UTC).timestamp()
+    session["signed_in_at"] = now
+    session["last_seen"] = now
+    session.permanent = True
+
+
+def end_session() -> None:
+    """Audit a sign-out (the caller logs the user out)."""
+    if current_user.is_authenticated:
+        record("auth.sign_out", actor_id=current_user.id)
+        db.session.commit()
+
+
+def _expired() -> str | None:
+    """Why the current session has ended, or None."""
+    now = datetime.now(UTC).timestamp()
+    idle = current_app.config["SESSION_IDLE_MINUTES"] * 60
+    lifetime = current_app.config["PERMANENT_SESSION_LIFETIME"].total_seconds()
+    if now - session.get("last_seen", 0) > idle:
+        return "You were signed out because you had not used the service for a while."
+    if now - session.get("signed_in_at", 0) > lifetime:
+        return "Your session has ended. Sign in again to continue."
+    return None
 
 
 def register_session(app: Flask) -> None:
-    """Configure Flask-Login for this app."""
+    """Configure Flask-Login and enforce idle and absolute session limits."""
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Sign in to continue."
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     login_manager.user_loader(load_session_user)
+
+    @app.before_request
+    def enforce_session_limits():
+        if request.endpoint in _PASSIVE_ENDPOINTS or not current_user.is_authenticated:
+            return None
+        reason = _expired()
+        if reason:
+            logout_user()
+            session.clear()
+            flash(reason, "info")
+            return redirect(url_for("auth.login", next=request.path if request.method == "GET" else None))
+        session["last_seen"] = datetime.now(UTC).timestamp()
+        return None
+
+    @app.context_processor
+    def session_settings():
+        return {"session_idle_seconds": current_app.config["SESSION_IDLE_MINUTES"] * 60}

@@ -1,11 +1,13 @@
-"""Sign in and sign out."""
+"""Sign in, sign out and keeping a session alive."""
 
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from forum.auth.forms import SignInForm
+from forum.auth.session import end_session, start_session
 from forum.extensions import limiter
 from forum.services.accounts import authenticate
 
@@ -21,8 +23,23 @@ def _safe_next(target: str | None) -> str:
     return url_for("forums.index")
 
 
+def _account_key() -> str:
+    """Rate-limit key for one account, whether or not it exists."""
+    return "account:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+def _failed(response) -> bool:
+    return response.status_code == 401
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LOCKOUT_LIMIT"],
+    key_func=_account_key,
+    methods=["POST"],
+    deduct_when=_failed,
+)
 def login():
     """Show the sign-in form and sign the user in."""
     if current_user.is_authenticated:
@@ -32,7 +49,9 @@ def login():
     if form.validate_on_submit():
         user = authenticate(form.email.data or "", form.password.data or "", ip=request.remote_addr)
         if user is not None:
+            session.clear()
             login_user(user)
+            start_session()
             return redirect(_safe_next(request.args.get("next")))
         form.form_errors.append(SIGN_IN_FAILED)
         status = 401
@@ -45,6 +64,16 @@ def login():
 @login_required
 def logout():
     """Sign the user out."""
+    end_session()
     logout_user()
+    session.clear()
     flash("You have signed out.", "success")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/session/extend", methods=["POST"])
+@login_required
+def extend_session():
+    """Keep an idle session alive (the idle warning's "Stay signed in" button)."""
+    session["last_seen"] = datetime.now(UTC).timestamp()
+    return jsonify(ok=True, idle_seconds=current_app.config["SESSION_IDLE_MINUTES"] * 60)

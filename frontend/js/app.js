@@ -1,6 +1,8 @@
 // Site-wide script. The CSP forbids inline script, so the classes GOV.UK
 // Frontend normally gets from an inline <script> in <body> are set here.
 import { initAll } from 'govuk-frontend'
+import { initSessionTimeout } from './site/session-timeout.js'
 
 document.body.classList.add('js-enabled', 'govuk-frontend-supported')
 initAll()
+initSessionTimeout()
