@@ -51,6 +51,7 @@ def register_blueprints(app: Flask) -> None:
     """Attach the web blueprints."""
     from forum.auth.session import register_session
     from forum.auth.views import bp as auth_bp
+    from forum.web.admin import bp as admin_bp
     from forum.web.errors import register_error_pages
     from forum.web.forums import bp as forums_bp
     from forum.web.security import register_security_headers
@@ -59,6 +60,7 @@ def register_blueprints(app: Flask) -> None:
     register_security_headers(app)
     app.register_blueprint(auth_bp)
     app.register_blueprint(forums_bp)
+    app.register_blueprint(admin_bp)
     register_error_pages(app)
 
 
