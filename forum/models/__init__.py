@@ -2,7 +2,20 @@
 
 from forum.models.agency import Agency
 from forum.models.audit import AuditEvent
+from forum.models.document import DocumentSnapshot, DocumentUpdate
+from forum.models.entry import Entry
 from forum.models.forum import Forum, ForumRole, Participant, Stage
 from forum.models.user import User
 
-__all__ = ["Agency", "AuditEvent", "Forum", "ForumRole", "Participant", "Stage", "User"]
+__all__ = [
+    "Agency",
+    "AuditEvent",
+    "DocumentSnapshot",
+    "DocumentUpdate",
+    "Entry",
+    "Forum",
+    "ForumRole",
+    "Participant",
+    "Stage",
+    "User",
+]

@@ -1,0 +1,267 @@
+"""The live forum room: the Socket.IO namespace /forum. Thin: validate → check → service → emit."""
+
+import base64
+import logging
+import uuid
+
+from flask import current_app, request
+from flask_login import current_user
+from flask_socketio import Namespace, join_room, leave_room
+
+from forum.extensions import db, socketio
+from forum.realtime import schemas
+from forum.services import ServiceError
+from forum.services.audit import record
+from forum.services.documents import LiveDocument, Person, RoomRegistry, accept_update
+from forum.services.entries import (
+    active_entries,
+    add_entry,
+    entry_dict,
+    member,
+    move_entry,
+    remove_entry,
+    writer,
+)
+from forum.services.forums import get_forum
+
+log = logging.getLogger(__name__)
+
+REGISTRY_KEY = "forum_rooms"
+
+
+def registry() -> RoomRegistry:
+    """This app's room registry, created on first use."""
+    rooms = current_app.extensions.get(REGISTRY_KEY)
+    if rooms is None:
+        created = RoomRegistry(compact_every=current_app.config.get("DOCUMENT_COMPACT_EVERY", 500))
+        created.disconnect_hook = lambda sid: socketio.server.disconnect(sid, namespace=schemas.NAMESPACE)
+        rooms = current_app.extensions.setdefault(REGISTRY_KEY, created)
+    return rooms
+
+
+def room_name(forum_id: int) -> str:
+    return f"forum:{forum_id}"
+
+
+def ok(**fields) -> dict:
+    return {"ok": True, **fields}
+
+
+def refusal(error: ServiceError) -> dict:
+    return {"ok": False, "error": {"code": error.code, "message": error.message}}
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def origin_allowed() -> bool:
+    """The Origin header is one of SOCKETIO_ALLOWED_ORIGINS, or the same origin when that is empty."""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True  # not a browser: nothing cross-site to defend against; the session still decides
+    allowed = current_app.config.get("SOCKETIO_ALLOWED_ORIGINS") or [f"{request.scheme}://{request.host}"]
+    return origin.rstrip("/") in [item.rstrip("/") for item in allowed]
+
+
+class ForumNamespace(Namespace):
+    """Socket.IO events of the live forum room; see docs/protocol.md."""
+
+    EVENTS = {
+        schemas.JOIN: "on_join",
+        schemas.UPDATE: "on_update",
+        schemas.ENTRY_ADD: "on_entry_add",
+        schemas.ENTRY_REMOVE: "on_entry_remove",
+        schemas.ENTRY_MOVE: "on_entry_move",
+        schemas.FOCUS: "on_focus",
+        schemas.LEAVE: "on_leave",
+    }
+
+    def trigger_event(self, event, *args):
+        """Dispatch by the table above, so names with ':' (entry:add) reach their on_ method."""
+        if event in ("connect", "disconnect"):
+            return super().trigger_event(event, *args)
+        handler_name = self.EVENTS.get(event)
+        if handler_name is None:
+            return None  # unknown events are ignored, as Flask-SocketIO does
+        return self.socketio._handle_event(getattr(self, handler_name), event, self.namespace, *args)
+
+    def on_connect(self, auth=None):
+        """Refuse a connection without a signed-in user or from a foreign Origin."""
+        try:
+            if not current_user.is_authenticated or not origin_allowed():
+                return False
+            registry().connected(request.sid, current_user.id)
+            return True
+        except Exception as error:  # a failure must refuse the connection, never let it through
+            self.handle_error(error)
+            return False
+
+    def on_disconnect(self, reason=None):
+        user_id = current_user.id if current_user.is_authenticated else None
+        for live in registry().disconnected(request.sid, user_id):
+            record("forum.leave", actor_id=user_id, forum_id=live.forum_id, reason="disconnect")
+            self._emit_presence(live)
+        db.session.commit()
+
+    # Each handler: validate the payload, check who is asking, call a service, emit.
+
+    def on_join(self, payload=None):
+        try:
+            data = schemas.validate(schemas.JOIN, payload)
+            forum_id = data["forum"]
+            participant = member(forum_id, current_user)
+            forum = get_forum(forum_id)
+            missing, server_sv = registry().room(forum_id).sync_for(data.get("sv", b""))
+        except ServiceError as error:
+            return refusal(error)
+        person = Person(
+            user=current_user.id,
+            name=current_user.full_name,
+            agency=current_user.agency.name,
+            role=participant.role.value,
+        )
+        live = registry().joined(request.sid, forum_id, person)
+        join_room(room_name(forum_id))
+        record("forum.join", actor_id=current_user.id, forum_id=forum_id, role=participant.role.value)
+        reply = ok(
+            forum={
+                "id": forum.id,
+                "reference": forum.reference,
+                "title": forum.title,
+                "stage": forum.stage.value,
+            },
+            me=person.as_dict(),
+            panels=[
+                {"key": panel["key"], "name": panel["name"], "help": panel["help"]}
+                for panel in forum.template["panels"]
+            ],
+            entries=[entry_dict(entry) for entry in active_entries(forum_id)],
+            update=b64(missing),
+            sv=b64(server_sv),
+        )
+        db.session.commit()
+        reply["presence"] = live.people()
+        self._emit_presence(live)
+        return reply
+
+    def on_update(self, payload=None):
+        try:
+            data = schemas.validate(schemas.UPDATE, payload)
+            live = self._joined(data["forum"])
+            writer(live.forum_id, current_user)
+            accept_update(live, current_user.id, data["update"])
+        except ServiceError as error:
+            return refusal(error)
+        self.socketio.emit(
+            schemas.SERVER_UPDATE,
+            {"forum": live.forum_id, "update": payload["update"]},
+            to=room_name(live.forum_id),
+            skip_sid=request.sid,
+            namespace=self.namespace,
+        )
+        return ok()
+
+    def on_entry_add(self, payload=None):
+        try:
+            data = schemas.validate(schemas.ENTRY_ADD, payload)
+            live = self._joined(data["forum"])
+            entry = add_entry(live.forum_id, current_user, data["panel"])
+        except ServiceError as error:
+            return refusal(error)
+        reply = ok(entry=entry_dict(entry))
+        self._emit_entries(live.forum_id, "added", entry)
+        return reply
+
+    def on_entry_remove(self, payload=None):
+        try:
+            data = schemas.validate(schemas.ENTRY_REMOVE, payload)
+            live = self._joined(data["forum"])
+            entry = remove_entry(live.forum_id, current_user, data["entry"])
+        except ServiceError as error:
+            return refusal(error)
+        self._emit_entries(live.forum_id, "removed", entry)
+        return ok()
+
+    def on_entry_move(self, payload=None):
+        try:
+            data = schemas.validate(schemas.ENTRY_MOVE, payload)
+            live = self._joined(data["forum"])
+            entry = move_entry(live.forum_id, current_user, data["entry"], data["direction"])
+        except ServiceError as error:
+            return refusal(error)
+        self._emit_entries(live.forum_id, "moved", entry)
+        return ok()
+
+    def on_focus(self, payload=None):
+        try:
+            data = schemas.validate(schemas.FOCUS, payload)
+            live = self._joined(data["forum"])
+            member(live.forum_id, current_user)
+        except ServiceError as error:
+            return refusal(error)
+        person = live.clients.get(request.sid)
+        if person is not None:
+            person.editing = data["entry"]
+        self._emit_presence(live)
+        return ok()
+
+    def on_leave(self, payload=None):
+        try:
+            data = schemas.validate(schemas.LEAVE, payload)
+            self._joined(data["forum"])
+        except ServiceError as error:
+            return refusal(error)
+        live = registry().left(request.sid, data["forum"])
+        leave_room(room_name(data["forum"]))
+        record("forum.leave", actor_id=current_user.id, forum_id=data["forum"], reason="leave")
+        db.session.commit()
+        if live is not None:
+            self._emit_presence(live)
+        return ok()
+
+    def handle_error(self, error: Exception) -> dict:
+        """The one error handler: log the event name and an error id only, acknowledge server_error."""
+        db.session.rollback()
+        error_id = uuid.uuid4().hex[:12]
+        event = getattr(request, "event", {}).get("message", "?")
+        log.error("socket event %r failed: error %s (%s)", event, error_id, type(error).__name__)
+        return {
+            "ok": False,
+            "error": {
+                "code": "server_error",
+                "message": f"The server failed; nothing was changed. Error reference {error_id}.",
+            },
+        }
+
+    def _joined(self, forum_id: int) -> LiveDocument:
+        """The live document of a forum this connection has joined, or ServiceError not_joined."""
+        live = registry().loaded(forum_id)
+        if live is None or not registry().is_in(request.sid, forum_id):
+            raise ServiceError("Join the forum first.", code="not_joined")
+        return live
+
+    def _emit_entries(self, forum_id: int, kind: str, entry) -> None:
+        self.socketio.emit(
+            schemas.SERVER_ENTRIES,
+            {
+                "forum": forum_id,
+                "entries": [entry_dict(item) for item in active_entries(forum_id)],
+                "change": {
+                    "kind": kind,
+                    "entry": entry.id,
+                    "panel": entry.panel,
+                    "by": {"name": current_user.full_name, "agency": current_user.agency.name},
+                },
+            },
+            to=room_name(forum_id),
+            namespace=self.namespace,
+        )
+
+    def _emit_presence(self, live: LiveDocument) -> None:
+        self.socketio.emit(
+            schemas.SERVER_PRESENCE,
+            {"forum": live.forum_id, "people": live.people()},
+            to=room_name(live.forum_id),
+            namespace=self.namespace,
+        )

@@ -1,0 +1,321 @@
+"""Live forum documents: one pycrdt Doc per live forum, its clients, and a durable store behind it."""
+
+import logging
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from pycrdt import Doc, Text
+from sqlalchemy import delete, select, update
+
+from forum.extensions import db
+from forum.models import DocumentSnapshot, DocumentUpdate, Forum, Stage
+from forum.services import ServiceError
+from forum.services.audit import record
+
+log = logging.getLogger(__name__)
+
+ROOT_NAME = re.compile(r"^entry:[1-9][0-9]{0,17}$")
+DEFAULT_COMPACT_EVERY = 500
+
+
+def claim_open_forum(forum_id: int) -> None:
+    """Take the forum row for this transaction unless the forum is locked (ServiceError "locked").
+
+    A conditional write, so a concurrent lock either commits first (and this refuses) or waits
+    for this transaction: nothing is accepted into a locked forum.
+    """
+    result = db.session.execute(
+        update(Forum)
+        .where(Forum.id == forum_id, Forum.stage != Stage.LOCKED)
+        .values(stage=Forum.stage)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount == 1:
+        return
+    db.session.rollback()
+    if db.session.get(Forum, forum_id) is None:
+        raise ServiceError("There is no such forum.", code="not_found")
+    raise ServiceError("This forum's plan is locked; your change was not saved.", code="locked")
+
+
+def check_update(update_bytes: bytes) -> None:
+    """Refuse (ServiceError "bad_update") an update that does not decode or names foreign roots."""
+    scratch = Doc()
+    try:
+        scratch.apply_update(update_bytes)
+    except Exception as error:  # pycrdt raises ValueError, but a decoder panic must not escape either
+        raise ServiceError("The change could not be read; it was not saved.", code="bad_update") from error
+    # Roots first created by this update are visible here; each must be an entry's text.
+    if any(not ROOT_NAME.match(name) for name in list(scratch.keys())):
+        raise ServiceError("The change touches something that is not an entry.", code="bad_update")
+
+
+def build_doc(snapshot: bytes | None, updates: list[bytes]) -> Doc:
+    """A Doc from a snapshot and the updates after it, in order."""
+    doc = Doc()
+    for data in ([snapshot] if snapshot else []) + updates:
+        doc.apply_update(data)
+    return doc
+
+
+def texts_of(doc: Doc) -> dict[str, str]:
+    """Each entry root's text, by root name."""
+    return {name: str(doc.get(name, type=Text)) for name in sorted(doc.keys()) if ROOT_NAME.match(name)}
+
+
+class DocumentStore(Protocol):
+    """Where a live document is loaded from and saved to (hooks, not handler code)."""
+
+    def load(self, forum_id: int) -> tuple[Doc, int, int]:
+        """The document, the id of the last update in it, and how many updates follow the snapshot."""
+
+    def append(self, forum_id: int, user_id: int, data: bytes) -> int:
+        """Durably store an accepted update (refusing if the forum is locked); return its id."""
+
+    def compact(self, forum_id: int, data: bytes, upto_update_id: int) -> None:
+        """Replace the updates up to upto_update_id by one snapshot."""
+
+
+class SqlDocumentStore:
+    """The database store: document_updates (append-only log) and document_snapshots."""
+
+    def load(self, forum_id: int) -> tuple[Doc, int, int]:
+        snapshot = db.session.scalar(
+            select(DocumentSnapshot)
+            .where(DocumentSnapshot.forum_id == forum_id)
+            .order_by(DocumentSnapshot.upto_update_id.desc())
+            .limit(1)
+        )
+        upto = snapshot.upto_update_id if snapshot else 0
+        rows = db.session.execute(
+            select(DocumentUpdate.id, DocumentUpdate.data)
+            .where(DocumentUpdate.forum_id == forum_id, DocumentUpdate.id > upto)
+            .order_by(DocumentUpdate.id)
+        ).all()
+        db.session.commit()  # end the read transaction; SQLite must not hold it open
+        doc = build_doc(snapshot.data if snapshot else None, [row.data for row in rows])
+        return doc, (rows[-1].id if rows else upto), len(rows)
+
+    def append(self, forum_id: int, user_id: int, data: bytes) -> int:
+        claim_open_forum(forum_id)
+        row = DocumentUpdate(forum_id=forum_id, user_id=user_id, data=data)
+        db.session.add(row)
+        db.session.flush()
+        update_id = row.id
+        db.session.commit()
+        return update_id
+
+    def compact(self, forum_id: int, data: bytes, upto_update_id: int) -> None:
+        db.session.add(DocumentSnapshot(forum_id=forum_id, data=data, upto_update_id=upto_update_id))
+        db.session.execute(
+            delete(DocumentUpdate).where(
+                DocumentUpdate.forum_id == forum_id, DocumentUpdate.id <= upto_update_id
+            )
+        )
+        db.session.execute(
+            delete(DocumentSnapshot).where(
+                DocumentSnapshot.forum_id == forum_id, DocumentSnapshot.upto_update_id < upto_update_id
+            )
+        )
+        db.session.commit()
+
+
+@dataclass
+class Person:
+    """Someone connected to a live forum, as shown in presence."""
+
+    user: int
+    name: str
+    agency: str
+    role: str
+    editing: int | None = None
+
+    def as_dict(self) -> dict:
+        return {
+            "user": self.user,
+            "name": self.name,
+            "agency": self.agency,
+            "role": self.role,
+            "editing": self.editing,
+        }
+
+
+@dataclass
+class LiveDocument:
+    """One live forum: its pycrdt Doc, the connections in it, and its store."""
+
+    forum_id: int
+    doc: Doc
+    store: DocumentStore
+    last_update_id: int = 0
+    updates_since_snapshot: int = 0
+    compact_every: int = DEFAULT_COMPACT_EVERY
+    clients: dict[str, Person] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def sync_for(self, state_vector: bytes) -> tuple[bytes, bytes]:
+        """What the client with state_vector lacks, and the server's state vector."""
+        with self.lock:
+            try:
+                missing = self.doc.get_update(state_vector) if state_vector else self.doc.get_update()
+            except Exception as error:
+                raise ServiceError("The state vector could not be read.", code="bad_update") from error
+            return missing, self.doc.get_state()
+
+    def accept(self, user_id: int, data: bytes) -> tuple[int, list[str]]:
+        """Validate, persist, then apply an update; return its id and the entry roots it changed.
+
+        Nothing reaches memory (and so nobody is acknowledged or relayed to) before it is stored.
+        """
+        check_update(data)
+        with self.lock:
+            update_id = self.store.append(self.forum_id, user_id, data)
+            changed = self._apply(data)
+            self.last_update_id = update_id
+            self.updates_since_snapshot += 1
+            if self.updates_since_snapshot >= self.compact_every:
+                self._compact()
+        return update_id, changed
+
+    def _apply(self, data: bytes) -> list[str]:
+        self._changed = set()
+        self.doc.apply_update(data)
+        for name in list(self.doc.keys()):
+            if name not in self._observed and ROOT_NAME.match(name):
+                self._changed.add(name)
+                self._observe(name)
+        return sorted(self._changed)
+
+    def _observe(self, name: str) -> None:
+        self._observed[name] = self.doc.get(name, type=Text).observe(lambda _event: self._changed.add(name))
+
+    def __post_init__(self) -> None:
+        self._changed: set[str] = set()
+        self._observed: dict = {}
+        for name in list(self.doc.keys()):
+            if ROOT_NAME.match(name):
+                self._observe(name)
+
+    def _compact(self) -> None:
+        try:
+            self.store.compact(self.forum_id, self.doc.get_update(), self.last_update_id)
+            self.updates_since_snapshot = 0
+        except Exception:  # compaction is an optimisation; the update log is still complete
+            db.session.rollback()
+            log.exception("compaction of forum %s failed", self.forum_id)
+
+    def people(self) -> list[dict]:
+        """Who is in the room: one line per user, the most recent focus wins."""
+        by_user: dict[int, Person] = {}
+        for person in self.clients.values():
+            if person.user not in by_user or person.editing is not None:
+                by_user[person.user] = person
+        return [person.as_dict() for person in sorted(by_user.values(), key=lambda p: (p.name, p.user))]
+
+
+class RoomRegistry:
+    """The live documents of one server process, and which sockets each user has open."""
+
+    def __init__(self, store: DocumentStore | None = None, compact_every: int = DEFAULT_COMPACT_EVERY):
+        self.store = store or SqlDocumentStore()
+        self.compact_every = compact_every
+        self.rooms: dict[int, LiveDocument] = {}
+        self.user_sids: dict[int, set[str]] = {}
+        self.sid_forums: dict[str, set[int]] = {}
+        self.disconnect_hook = None  # set by the realtime layer: callable(sid)
+        self._lock = threading.Lock()
+
+    def room(self, forum_id: int) -> LiveDocument:
+        """The live document of a forum, loaded from the store on first use."""
+        with self._lock:
+            live = self.rooms.get(forum_id)
+            if live is None:
+                doc, last_id, pending = self.store.load(forum_id)
+                live = LiveDocument(
+                    forum_id=forum_id,
+                    doc=doc,
+                    store=self.store,
+                    last_update_id=last_id,
+                    updates_since_snapshot=pending,
+                    compact_every=self.compact_every,
+                )
+                self.rooms[forum_id] = live
+            return live
+
+    def loaded(self, forum_id: int) -> LiveDocument | None:
+        """The live document if it is in memory."""
+        return self.rooms.get(forum_id)
+
+    def connected(self, sid: str, user_id: int) -> None:
+        """Remember a new socket of a user."""
+        with self._lock:
+            self.user_sids.setdefault(user_id, set()).add(sid)
+            self.sid_forums.setdefault(sid, set())
+
+    def joined(self, sid: str, forum_id: int, person: Person) -> LiveDocument:
+        """Put a socket in a forum's room."""
+        live = self.room(forum_id)
+        with self._lock:
+            live.clients[sid] = person
+            self.sid_forums.setdefault(sid, set()).add(forum_id)
+        return live
+
+    def is_in(self, sid: str, forum_id: int) -> bool:
+        """Whether this socket has joined that forum."""
+        return forum_id in self.sid_forums.get(sid, ())
+
+    def left(self, sid: str, forum_id: int) -> LiveDocument | None:
+        """Take a socket out of a forum's room; unload the room when it is empty."""
+        with self._lock:
+            self.sid_forums.get(sid, set()).discard(forum_id)
+            live = self.rooms.get(forum_id)
+            if live is None:
+                return None
+            live.clients.pop(sid, None)
+            if not live.clients:
+                with live.lock:  # wait for an update in flight before letting go of the document
+                    if not live.clients:
+                        self.rooms.pop(forum_id, None)
+            return live
+
+    def disconnected(self, sid: str, user_id: int | None) -> list[LiveDocument]:
+        """Forget a socket; return the rooms it was in."""
+        rooms = [
+            live for forum_id in list(self.sid_forums.get(sid, ())) if (live := self.left(sid, forum_id))
+        ]
+        with self._lock:
+            self.sid_forums.pop(sid, None)
+            if user_id is not None:
+                sids = self.user_sids.get(user_id, set())
+                sids.discard(sid)
+                if not sids:
+                    self.user_sids.pop(user_id, None)
+        return rooms
+
+    def sids_of(self, user_id: int) -> set[str]:
+        """The open sockets of a user."""
+        return set(self.user_sids.get(user_id, ()))
+
+    def disconnect_user(self, user_id: int) -> int:
+        """Close every socket of a user (e.g. when their access is withdrawn); return how many."""
+        sids = self.sids_of(user_id)
+        if self.disconnect_hook is not None:
+            for sid in sids:
+                self.disconnect_hook(sid)
+        return len(sids)
+
+
+def accept_update(live: LiveDocument, user_id: int, data: bytes) -> list[str]:
+    """Store and apply a user's update to a live forum, and audit it; the entry roots it changed."""
+    update_id, roots = live.accept(user_id, data)
+    record("document.update", actor_id=user_id, forum_id=live.forum_id, update_id=update_id, roots=roots)
+    db.session.commit()
+    return roots
+
+
+def document_texts(forum_id: int) -> dict[str, str]:
+    """Each entry's text as stored in the DATABASE (not memory), by root name; used by the lock."""
+    doc, _last, _count = SqlDocumentStore().load(forum_id)
+    return texts_of(doc)

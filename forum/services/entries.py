@@ -1,0 +1,136 @@
+"""Entries in a forum's panels: adding, removing and reordering, attributed by the server."""
+
+from sqlalchemy import func, select, update
+
+from forum.extensions import db
+from forum.models import Entry, Forum, ForumRole, Participant, User
+from forum.models.base import utcnow
+from forum.services import ServiceError
+from forum.services.audit import record
+from forum.services.documents import claim_open_forum
+from forum.services.forums import get_forum, participation
+
+WRITERS = (ForumRole.CHAIR, ForumRole.CONTRIBUTOR)
+
+
+def member(forum_id: int, user: User) -> Participant:
+    """The user's participation in the forum; ServiceError "forbidden" for anyone not in it."""
+    participant = participation(forum_id, user.id)
+    if participant is None:
+        raise ServiceError("You are not a participant of this forum.", code="forbidden")
+    return participant
+
+
+def writer(forum_id: int, user: User) -> Participant:
+    """The participation of a chair or contributor; observers and outsiders are refused."""
+    participant = member(forum_id, user)
+    if participant.role not in WRITERS:
+        raise ServiceError("Observers can see the forum but not change it.", code="forbidden")
+    return participant
+
+
+def panel_keys(forum: Forum) -> list[str]:
+    """The forum's panel keys, in template order."""
+    return [panel["key"] for panel in forum.template["panels"]]
+
+
+def active_entries(forum_id: int) -> list[Entry]:
+    """The forum's entries that are not removed, in panel order then position."""
+    order = {key: index for index, key in enumerate(panel_keys(get_forum(forum_id)))}
+    entries = db.session.scalars(
+        select(Entry).where(Entry.forum_id == forum_id, Entry.removed_at.is_(None))
+    ).all()
+    return sorted(entries, key=lambda entry: (order.get(entry.panel, len(order)), entry.position, entry.id))
+
+
+def entry_dict(entry: Entry) -> dict:
+    """An entry as sent to clients (see docs/protocol.md)."""
+    return {
+        "id": entry.id,
+        "panel": entry.panel,
+        "position": entry.position,
+        "author": {"name": entry.author.full_name, "agency": entry.agency.name},
+        "created_at": entry.created_at.isoformat(),
+    }
+
+
+def add_entry(forum_id: int, user: User, panel: str) -> Entry:
+    """Add an empty entry at the end of a panel, attributed to the user and their agency."""
+    writer(forum_id, user)
+    forum = get_forum(forum_id)
+    if panel not in panel_keys(forum):
+        raise ServiceError(f"This forum has no panel {panel!r}.", code="not_found")
+    claim_open_forum(forum_id)
+    position = db.session.scalar(
+        select(func.count(Entry.id)).where(
+            Entry.forum_id == forum_id, Entry.panel == panel, Entry.removed_at.is_(None)
+        )
+    )
+    entry = Entry(
+        forum_id=forum_id, panel=panel, position=position, author_id=user.id, agency_id=user.agency_id
+    )
+    db.session.add(entry)
+    db.session.flush()
+    record("entry.add", actor_id=user.id, forum_id=forum_id, entry_id=entry.id, panel=panel)
+    db.session.commit()
+    return entry
+
+
+def _entry_in(forum_id: int, entry_id: int) -> Entry:
+    entry = db.session.get(Entry, entry_id)
+    if entry is None or entry.forum_id != forum_id or entry.removed_at is not None:
+        raise ServiceError("There is no such entry.", code="not_found")
+    return entry
+
+
+def remove_entry(forum_id: int, user: User, entry_id: int) -> Entry:
+    """Remove an entry (kept in the database, marked removed) and close the gap in its panel."""
+    writer(forum_id, user)
+    claim_open_forum(forum_id)
+    entry = _entry_in(forum_id, entry_id)
+    entry.removed_at = utcnow()
+    db.session.execute(
+        update(Entry)
+        .where(
+            Entry.forum_id == forum_id,
+            Entry.panel == entry.panel,
+            Entry.removed_at.is_(None),
+            Entry.id != entry.id,
+            Entry.position > entry.position,
+        )
+        .values(position=Entry.position - 1)
+        .execution_options(synchronize_session=False)
+    )
+    record("entry.remove", actor_id=user.id, forum_id=forum_id, entry_id=entry.id, panel=entry.panel)
+    db.session.commit()
+    return entry
+
+
+def move_entry(forum_id: int, user: User, entry_id: int, direction: str) -> Entry:
+    """Swap an entry with its neighbour above or below; at the end of its panel it stays put."""
+    writer(forum_id, user)
+    if direction not in ("up", "down"):
+        raise ServiceError("Direction must be up or down.")
+    claim_open_forum(forum_id)
+    entry = _entry_in(forum_id, entry_id)
+    target = entry.position - 1 if direction == "up" else entry.position + 1
+    neighbour = db.session.scalar(
+        select(Entry).where(
+            Entry.forum_id == forum_id,
+            Entry.panel == entry.panel,
+            Entry.removed_at.is_(None),
+            Entry.position == target,
+        )
+    )
+    if neighbour is not None:
+        neighbour.position, entry.position = entry.position, target
+        record(
+            "entry.move",
+            actor_id=user.id,
+            forum_id=forum_id,
+            entry_id=entry.id,
+            panel=entry.panel,
+            direction=direction,
+        )
+    db.session.commit()
+    return entry

@@ -1,0 +1,79 @@
+"""The live room against the real eventlet server with real asyncio Socket.IO clients."""
+
+import asyncio
+import random
+
+from sqlalchemy import select
+
+from forum.extensions import db
+from forum.models import AuditEvent, DocumentUpdate
+from forum.services.documents import document_texts
+from tests.live_clients import RoomClient, eventually
+
+PANELS = ["presenting", "predisposing", "precipitating", "perpetuating", "protective", "plan"]
+AGENCIES = ["Health", "Education", "Police", "Housing"]
+
+
+def contributors(people, count: int) -> tuple[int, list[str]]:
+    """A forum chaired by chair@example.org with count contributors; its id and their emails."""
+    people.user("chair@example.org", agency="Children's Social Care", name="Cara Chair")
+    emails = [f"person{i}@example.org" for i in range(count)]
+    for i, email in enumerate(emails):
+        people.user(email, agency=AGENCIES[i % len(AGENCIES)], name=f"Person {i}")
+    forum = people.forum("RF-LIVE", **dict.fromkeys(emails, "contributor"))
+    return forum.id, emails
+
+
+def database_texts(forum_id: int) -> dict[str, str]:
+    """The document as the server persisted it, rebuilt from the database in a fresh Doc."""
+    db.session.rollback()
+    return document_texts(forum_id)
+
+
+async def connected(live_server, email: str, forum_id: int) -> RoomClient:
+    client = RoomClient(live_server.url, live_server.session(email), origin=live_server.url, forum_id=forum_id)
+    await client.connect()
+    reply = await client.join()
+    assert reply["ok"], reply
+    return client
+
+
+def test_twenty_clients_typing_converge_with_the_database(live_server, people):
+    forum_id, emails = contributors(people, 20)
+
+    async def scenario():
+        clients = await asyncio.gather(*(connected(live_server, email, forum_id) for email in emails))
+        shared = (await clients[0].call("entry:add", {"forum": forum_id, "panel": "presenting"}))["entry"]
+        own = []
+        for i, client in enumerate(clients):
+            reply = await client.call("entry:add", {"forum": forum_id, "panel": PANELS[i % len(PANELS)]})
+            assert reply["ok"], reply
+            own.append(reply["entry"]["id"])
+
+        async def typist(i: int, client: RoomClient):
+            rng = random.Random(i)
+            for n in range(12):
+                if n % 2 == 0:
+                    length = len(client.texts().get(f"entry:{shared['id']}", ""))
+                    await client.type(shared["id"], chr(ord("a") + i % 26), index=rng.randint(0, length))
+                else:
+                    await client.type(own[i], f"{i}-{n};")
+
+        await asyncio.gather(*(typist(i, client) for i, client in enumerate(clients)))
+        assert all(not client.refused and not client.unsaved for client in clients)
+        expected = database_texts(forum_id)
+        await eventually(lambda: all(client.texts() == expected for client in clients), 20)
+        snapshot = [client.texts() for client in clients]
+        for client in clients:
+            await client.disconnect()
+        return expected, snapshot, own, shared
+
+    expected, snapshot, own, shared = asyncio.run(asyncio.wait_for(scenario(), 120))
+    assert all(texts == expected for texts in snapshot), "clients did not converge with the database"
+    assert len(expected[f"entry:{shared['id']}"]) == 20 * 6
+    for i, entry_id in enumerate(own):
+        assert expected[f"entry:{entry_id}"] == "".join(f"{i}-{n};" for n in range(1, 12, 2))
+    assert db.session.scalar(select(db.func.count(DocumentUpdate.id))) == 20 * 12
+    updates = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "document.update")).all()
+    assert len(updates) == 20 * 12
+    assert all(event.detail["roots"] and "text" not in event.detail for event in updates)
