@@ -1,0 +1,65 @@
+"""The plan's actions as CSV, one row per action, safe to open in a spreadsheet."""
+
+import csv
+import io
+
+from forum.exports import wording
+from forum.exports.canonical import LockedVersion
+
+HEADER = [
+    "marking",
+    "reference",
+    "version",
+    "locked_at",
+    "sha256",
+    "action_id",
+    "what",
+    "owner_name",
+    "owner_agency",
+    "due",
+    "how_we_will_know",
+    "goal_id",
+    "goal",
+    "priority_rank",
+    "priority",
+]
+
+# A spreadsheet treats a cell starting with one of these as a formula (CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> str:
+    """A cell as text that no spreadsheet will evaluate: formula-like cells get a leading single quote."""
+    text = "" if value is None else wording.reveal_controls(str(value))
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def render_csv(version: LockedVersion) -> bytes:
+    """UTF-8 (with BOM, for Excel) CSV of the actions, each row also naming its version and marking."""
+    doc = version.document
+    context = [
+        wording.MARKING,
+        doc["forum"]["reference"],
+        doc["version"]["number"],
+        doc["version"]["locked_at"],
+    ]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(HEADER)
+    for action in doc["actions"]:
+        row = [
+            *context,
+            version.sha256,
+            action["id"],
+            action["what"],
+            action["owner"]["name"],
+            action["owner"]["agency"],
+            action["due"],
+            action["measure"],
+            action["goal"],
+            wording.goal_text(doc, action["goal"]),
+            action["priority"],
+            wording.priority_text(doc, action["priority"]),
+        ]
+        writer.writerow([neutralise(cell) for cell in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -1,0 +1,119 @@
+"""Words and formats shared by every export: labels, dates, lock time, and control characters made visible."""
+
+import re
+import unicodedata
+from collections.abc import Callable
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+MARKING = "OFFICIAL-SENSITIVE"
+
+STANCE_LABELS = {"agree": "Agree", "agree_with_concerns": "Agree with concerns", "object": "Object"}
+ROLE_LABELS = {"chair": "Chair", "contributor": "Contributor", "observer": "Observer"}
+ANSWER_LABELS = {"yes": "Yes", "no": "No", "partly": "Partly"}
+
+# English names, not strftime's %A/%B, so the output does not depend on the process locale.
+_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+# Bidirectional embeddings, overrides and isolates can make text display in a different order from
+# how it reads (a "Trojan Source" trick), and C0/C1 controls are invalid in XML or invisible; exports
+# show them as a visible code point instead.
+_HIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def reveal_controls(text: str) -> str:
+    """Replace invisible direction overrides and control characters with a visible [U+XXXX]."""
+    return _HIDDEN.sub(lambda match: f"[U+{ord(match.group()):04X}]", text)
+
+
+def long_date(iso_date: str) -> str:
+    """'2026-09-15' as 'Tuesday 15 September 2026'."""
+    day = date.fromisoformat(iso_date)
+    return f"{_DAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def local_time(iso_datetime: str, zone: str = "Europe/London") -> str:
+    """An ISO 8601 instant as '16 June 2026, 15:40 BST (Europe/London)'."""
+    moment = datetime.fromisoformat(iso_datetime).astimezone(ZoneInfo(zone))
+    return (
+        f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year}, {moment:%H:%M} {moment.tzname()} ({zone})"
+    )
+
+
+def lock_time(document: dict) -> str:
+    """When the version was locked, in its time zone."""
+    version = document["version"]
+    return local_time(version["locked_at"], version["timezone"])
+
+
+def version_label(document: dict) -> str:
+    """'RF-2026-01 version 2'."""
+    return f"{document['forum']['reference']} version {document['version']['number']}"
+
+
+def goal_text(document: dict, goal_id: int | None) -> str:
+    """The text of the goal an action serves, or '' when it serves none."""
+    return next((goal["text"] for goal in document["goals"] if goal["id"] == goal_id), "")
+
+
+def priority_text(document: dict, rank: int | None) -> str:
+    """'1. <text>' for the priority an action addresses, or '' when none."""
+    found = next((p for p in document["priorities"] if p["rank"] == rank), None)
+    return f"{found['rank']}. {found['text']}" if found else ""
+
+
+def reopen_note(document: dict) -> str:
+    """A sentence saying which version this one reopened and why, or '' for a first lock."""
+    version = document["version"]
+    if version["reopened_from"] is None:
+        return ""
+    reason = version["reopen_reason"] or "no reason recorded"
+    return f"Reopened from version {version['reopened_from']}: {reason}"
+
+
+def actions_by_agency(document: dict) -> list[tuple[str, list[dict]]]:
+    """Actions grouped by the owner's agency, agencies in order of first appearance, actions by due date."""
+    groups: dict[str, list[dict]] = {}
+    for action in document["actions"]:
+        groups.setdefault(action["owner"]["agency"], []).append(action)
+    return [
+        (agency, sorted(actions, key=lambda a: (a["due"], a["id"]))) for agency, actions in groups.items()
+    ]
+
+
+def readable(value, transform: Callable[[str], str] = reveal_controls):
+    """A deep copy of a document with transform (by default reveal_controls) applied to every string."""
+    if isinstance(value, str):
+        return transform(value)
+    if isinstance(value, dict):
+        return {key: readable(item, transform) for key, item in value.items()}
+    if isinstance(value, list):
+        return [readable(item, transform) for item in value]
+    return value
+
+
+_PICTOGRAPHS = re.compile("[\U0001f000-\U0001faff]\ufe0f?|\ufe0f")
+
+
+def pictographs_as_words(text: str) -> str:
+    """Emoji as '(emoji: house building)': the PDF fonts have no emoji, and PDF/UA forbids missing glyphs."""
+
+    def words(match: re.Match) -> str:
+        name = unicodedata.name(match.group()[0], "")
+        return f"(emoji: {name.lower()})" if name else ""
+
+    return _PICTOGRAPHS.sub(words, reveal_controls(text))
