@@ -3,6 +3,7 @@
 import asyncio
 import base64
 
+import aiohttp
 import socketio
 from pycrdt import Doc, Text
 
@@ -34,13 +35,19 @@ class RoomClient:
     def __init__(self, url: str, http=None, origin: str | None = None, forum_id: int | None = None):
         self.url = url
         self.headers = {}
-        if http is not None:
-            self.headers["Cookie"] = cookie_header(http)
+        self.cookie = cookie_header(http) if http is not None else None
         if origin is not None:
             self.headers["Origin"] = origin
         self.forum_id = forum_id
         self.doc = Doc()
-        self.sio = socketio.AsyncClient(reconnection=True, reconnection_delay=0.2, reconnection_delay_max=1)
+        # The cookie goes in the HTTP session, not in connect(headers=...): engineio moves a Cookie
+        # header into a cookie jar it throws away on disconnect, so a reconnect would arrive without it.
+        self.sio = socketio.AsyncClient(
+            reconnection=True,
+            reconnection_delay=0.2,
+            reconnection_delay_max=1,
+            http_session=self._http_session,
+        )
         self.acked: list[bytes] = []  # updates the server acknowledged
         self.refused: list[dict] = []  # error acknowledgements, kept with their update
         self.unsaved: list[bytes] = []  # sent while disconnected or unanswered; resent on join
@@ -55,6 +62,9 @@ class RoomClient:
         self.sio.on("disconnect", self._on_disconnect, namespace=NAMESPACE)
         self._rejoin: asyncio.Task | None = None
         self._connected_once = False
+
+    def _http_session(self) -> aiohttp.ClientSession:
+        return aiohttp.ClientSession(headers={"Cookie": self.cookie} if self.cookie else None)
 
     async def connect(self, timeout: float = 10) -> None:
         await self.sio.connect(
@@ -102,6 +112,8 @@ class RoomClient:
             return None
         if reply.get("ok"):
             self.acked.append(update)
+        elif reply["error"]["code"] == "not_joined":
+            self.unsaved.append(update)  # reconnected but not yet joined again: the join resends it
         else:
             self.refused.append({"reply": reply, "update": update})
         return reply

@@ -31,7 +31,9 @@ def database_texts(forum_id: int) -> dict[str, str]:
 
 
 async def connected(live_server, email: str, forum_id: int) -> RoomClient:
-    client = RoomClient(live_server.url, live_server.session(email), origin=live_server.url, forum_id=forum_id)
+    client = RoomClient(
+        live_server.url, live_server.session(email), origin=live_server.url, forum_id=forum_id
+    )
     await client.connect()
     reply = await client.join()
     assert reply["ok"], reply
@@ -77,3 +79,70 @@ def test_twenty_clients_typing_converge_with_the_database(live_server, people):
     updates = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "document.update")).all()
     assert len(updates) == 20 * 12
     assert all(event.detail["roots"] and "text" not in event.detail for event in updates)
+
+
+def stored_updates() -> set[bytes]:
+    db.session.rollback()
+    return set(db.session.scalars(select(DocumentUpdate.data)))
+
+
+def test_acknowledged_updates_survive_sigkill_and_clients_reconnect(live_server, people):
+    forum_id, emails = contributors(people, 6)
+
+    async def scenario():
+        clients = await asyncio.gather(*(connected(live_server, email, forum_id) for email in emails))
+        shared = (await clients[0].call("entry:add", {"forum": forum_id, "panel": "presenting"}))["entry"][
+            "id"
+        ]
+        own = [
+            (await c.call("entry:add", {"forum": forum_id, "panel": "plan"}))["entry"]["id"] for c in clients
+        ]
+        typed = [[] for _ in clients]
+        stop = asyncio.Event()
+
+        async def typist(i: int, client: RoomClient):
+            n = 0
+            while not stop.is_set():
+                chunk = f"{i}.{n};"
+                typed[i].append(chunk)
+                await client.type(own[i], chunk, timeout=2)
+                await client.type(shared, chr(ord("a") + i), index=0, timeout=2)
+                n += 1
+                await asyncio.sleep(0.01)
+
+        typists = [asyncio.create_task(typist(i, client)) for i, client in enumerate(clients)]
+        await asyncio.sleep(0.7)
+        live_server.kill()
+        acked_before_kill = {update for client in clients for update in client.acked}
+        missing_after_kill = acked_before_kill - stored_updates()
+        await asyncio.sleep(0.5)  # clients keep typing into their documents while the server is down
+        live_server.start()
+        rejoined = await eventually(lambda: all(client.joined.is_set() for client in clients), 20)
+        await asyncio.sleep(0.5)
+        stop.set()
+        await asyncio.gather(*typists)
+        for client in clients:  # anything still unanswered goes again; updates are idempotent
+            await client.join()
+        expected = database_texts(forum_id)
+        converged = await eventually(lambda: all(client.texts() == expected for client in clients), 20)
+        result = dict(
+            acked_before_kill=len(acked_before_kill),
+            missing_after_kill=len(missing_after_kill),
+            unsaved=sum(len(client.unsaved) for client in clients),
+            rejoined=rejoined,
+            converged=converged,
+            acked_missing_at_end=len({u for c in clients for u in c.acked} - stored_updates()),
+            refused=[r["reply"] for c in clients for r in c.refused],
+        )
+        for client in clients:
+            await client.disconnect()
+        return result, expected, typed, own
+
+    result, expected, typed, own = asyncio.run(asyncio.wait_for(scenario(), 120))
+    assert result["acked_before_kill"] > 0, result
+    assert result["missing_after_kill"] == 0, result
+    assert result["unsaved"] > 0, "the kill did not interrupt any typing: the test proved nothing"
+    assert result["rejoined"] and result["converged"], result
+    assert result["acked_missing_at_end"] == 0 and not result["refused"], result
+    for i, entry_id in enumerate(own):  # everything typed, also while the server was down, is kept
+        assert expected[f"entry:{entry_id}"] == "".join(typed[i]), i

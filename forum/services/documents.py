@@ -16,7 +16,9 @@ from forum.services.audit import record
 
 log = logging.getLogger(__name__)
 
-ROOT_NAME = re.compile(r"^entry:[1-9][0-9]{0,17}$")
+# The document's top-level Texts (docs/protocol.md "The shared document"); any other root is refused.
+_ID = r"[1-9][0-9]{0,17}"
+ROOT_NAME = re.compile(rf"^(?:hypothesis|entry:{_ID}|goal:{_ID}|action:{_ID}:(?:what|measure))$")
 DEFAULT_COMPACT_EVERY = 500
 
 
@@ -47,9 +49,9 @@ def check_update(update_bytes: bytes) -> None:
         scratch.apply_update(update_bytes)
     except Exception as error:  # pycrdt raises ValueError, but a decoder panic must not escape either
         raise ServiceError("The change could not be read; it was not saved.", code="bad_update") from error
-    # Roots first created by this update are visible here; each must be an entry's text.
+    # Roots first created by this update are visible here; each must be one the protocol names.
     if any(not ROOT_NAME.match(name) for name in list(scratch.keys())):
-        raise ServiceError("The change touches something that is not an entry.", code="bad_update")
+        raise ServiceError("The change touches something that is not part of the forum.", code="bad_update")
 
 
 def build_doc(snapshot: bytes | None, updates: list[bytes]) -> Doc:
@@ -61,7 +63,7 @@ def build_doc(snapshot: bytes | None, updates: list[bytes]) -> Doc:
 
 
 def texts_of(doc: Doc) -> dict[str, str]:
-    """Each entry root's text, by root name."""
+    """Each text root's text, by root name."""
     return {name: str(doc.get(name, type=Text)) for name in sorted(doc.keys()) if ROOT_NAME.match(name)}
 
 
@@ -316,6 +318,6 @@ def accept_update(live: LiveDocument, user_id: int, data: bytes) -> list[str]:
 
 
 def document_texts(forum_id: int) -> dict[str, str]:
-    """Each entry's text as stored in the DATABASE (not memory), by root name; used by the lock."""
+    """Each root's text as stored in the DATABASE (not memory), by root name; used by the lock."""
     doc, _last, _count = SqlDocumentStore().load(forum_id)
     return texts_of(doc)
