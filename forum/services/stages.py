@@ -1,0 +1,154 @@
+"""The chair's running of a forum: its stage, the stage timer and handing the chair over."""
+
+from sqlalchemy import select, update
+
+from forum.extensions import db
+from forum.models import Forum, ForumRole, Participant, Stage, User
+from forum.models.base import utcnow
+from forum.models.facilitation import ForumPlan
+from forum.services import ServiceError
+from forum.services.audit import record
+from forum.services.documents import claim_open_forum
+from forum.services.entries import member
+from forum.services.forums import get_forum, participation
+
+ORDER = [Stage.GATHER, Stage.HYPOTHESIS, Stage.PRIORITISE, Stage.PLAN, Stage.AGREE, Stage.LOCKED]
+LOCKED_MESSAGE = "This forum's plan is locked; your change was not saved."
+
+
+def chair(forum_id: int, user: User) -> Participant:
+    """The user's participation if they chair the forum; ServiceError "forbidden" otherwise."""
+    participant = member(forum_id, user)
+    if participant.role != ForumRole.CHAIR:
+        raise ServiceError("Only the chair can do this.", code="forbidden")
+    return participant
+
+
+def current_chair(forum_id: int) -> Participant | None:
+    """The forum's chair (the first, should there ever be several)."""
+    return db.session.scalar(
+        select(Participant)
+        .where(Participant.forum_id == forum_id, Participant.role == ForumRole.CHAIR)
+        .order_by(Participant.id)
+        .limit(1)
+    )
+
+
+def plan_of(forum_id: int) -> ForumPlan:
+    """The forum's facilitation row, created on first write (call after claim_open_forum)."""
+    plan = db.session.get(ForumPlan, forum_id)
+    if plan is None:
+        plan = ForumPlan(forum_id=forum_id, timer_running=False, timer_elapsed=0)
+        db.session.add(plan)
+        db.session.flush()
+    return plan
+
+
+def read_plan(forum_id: int) -> ForumPlan:
+    """The forum's facilitation row for reading; an unsaved blank one if there is none yet."""
+    return db.session.get(ForumPlan, forum_id) or ForumPlan(
+        forum_id=forum_id, timer_running=False, timer_elapsed=0
+    )
+
+
+def parse_stage(value: str) -> Stage:
+    try:
+        return Stage(value)
+    except ValueError as error:
+        raise ServiceError(f"Unknown stage {value!r}.") from error
+
+
+def set_stage(forum_id: int, user: User, stage: str, confirm: bool = False) -> Stage:
+    """Move the forum to another stage (not locked); moving forward needs confirm=True."""
+    chair(forum_id, user)
+    target = parse_stage(stage)
+    if target == Stage.LOCKED:
+        raise ServiceError("A forum is locked only by locking the plan.", code="invalid")
+    current = get_forum(forum_id).stage
+    if current == Stage.LOCKED:
+        raise ServiceError(LOCKED_MESSAGE, code="locked")
+    if ORDER.index(target) > ORDER.index(current) and not confirm:
+        raise ServiceError("Moving forward needs confirmation.", code="confirm_needed")
+    result = db.session.execute(
+        update(Forum)
+        .where(Forum.id == forum_id, Forum.stage != Stage.LOCKED)
+        .values(stage=target)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise ServiceError(LOCKED_MESSAGE, code="locked")
+    if target != current:
+        _reset_timer(plan_of(forum_id))
+        record("forum.stage", actor_id=user.id, forum_id=forum_id, stage=target.value, previous=current.value)
+    db.session.commit()
+    db.session.expire_all()
+    return target
+
+
+def hand_over_chair(forum_id: int, user: User, to_user_id: int) -> Participant:
+    """Make another participant the chair; the old chair becomes a contributor."""
+    old = chair(forum_id, user)
+    if to_user_id == user.id:
+        raise ServiceError("You are already the chair.")
+    new = participation(forum_id, to_user_id)
+    if new is None:
+        raise ServiceError("The new chair must be a participant of this forum.", code="not_found")
+    claim_open_forum(forum_id)
+    old.role = ForumRole.CONTRIBUTOR
+    new.role = ForumRole.CHAIR
+    record("forum.chair_handover", actor_id=user.id, forum_id=forum_id, from_user=user.id, to_user=to_user_id)
+    db.session.commit()
+    return new
+
+
+def _reset_timer(plan: ForumPlan) -> None:
+    plan.timer_running = False
+    plan.timer_started_at = None
+    plan.timer_elapsed = 0
+
+
+def _elapsed(plan: ForumPlan) -> int:
+    """Seconds on the timer now."""
+    running = 0
+    if plan.timer_running and plan.timer_started_at is not None:
+        started = plan.timer_started_at
+        if started.tzinfo is None:  # SQLite returns naive datetimes; they were stored in UTC
+            started = started.replace(tzinfo=utcnow().tzinfo)
+        running = max(0, int((utcnow() - started).total_seconds()))
+    return plan.timer_elapsed + running
+
+
+def control_timer(forum_id: int, user: User, command: str) -> ForumPlan:
+    """Start, pause or reset the stage timer (chair only)."""
+    chair(forum_id, user)
+    claim_open_forum(forum_id)
+    plan = plan_of(forum_id)
+    if command == "start":
+        if not plan.timer_running:
+            plan.timer_running = True
+            plan.timer_started_at = utcnow()
+    elif command == "pause":
+        if plan.timer_running:
+            plan.timer_elapsed = _elapsed(plan)
+            plan.timer_running = False
+            plan.timer_started_at = None
+    elif command == "reset":
+        _reset_timer(plan)
+    else:
+        raise ServiceError(f"Unknown timer command {command!r}.")
+    db.session.commit()
+    return plan
+
+
+def timer_state(plan: ForumPlan) -> dict:
+    """The timer as sent to clients: elapsed seconds before started_at, and whether it runs."""
+    started = plan.timer_started_at
+    if started is not None and started.tzinfo is None:
+        started = started.replace(tzinfo=utcnow().tzinfo)
+    return {
+        "running": bool(plan.timer_running),
+        "started_at": started.isoformat() if started else None,
+        "elapsed": plan.timer_elapsed or 0,
+        "now": utcnow().isoformat(),
+    }

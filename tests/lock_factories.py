@@ -1,0 +1,87 @@
+"""Small factories for the facilitated-forum tests: a forum with people, entries and texts."""
+
+import json
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import jsonschema
+from pycrdt import Doc, Text
+
+from forum.services.agreement import accept_lead, nominate_lead, set_stance
+from forum.services.documents import SqlDocumentStore
+from forum.services.entries import add_entry
+from forum.services.plan import add_action, add_goal, set_action, set_review_date
+
+ROOT = Path(__file__).resolve().parent.parent
+CHAIR = "chair@example.org"
+HEALTH = "nurse@example.org"
+SCHOOL = "teacher@example.org"
+OBSERVER = "observer@example.org"
+
+
+@dataclass
+class ForumSetup:
+    forum_id: int
+    chair: object
+    nurse: object
+    teacher: object
+    observer: object
+    perpetuating: list[int]
+    plan_entries: list[int]
+
+
+def write_text(forum_id: int, user_id: int, root: str, text: str) -> None:
+    """Store a CRDT update that writes text into a new root, as an accepted client update would be."""
+    doc = Doc()
+    doc[root] = Text(text)
+    SqlDocumentStore().append(forum_id, user_id, doc.get_update())
+
+
+def forum_with_people(people, reference: str = "RF-LOCK") -> ForumSetup:
+    """A forum: chair (Children's Social Care), nurse (Health), teacher (School), observer (Police)."""
+    chair = people.user(CHAIR, agency="Children's Social Care", name="Cara Chair")
+    nurse = people.user(HEALTH, agency="Health", name="Nia Nurse")
+    teacher = people.user(SCHOOL, agency="School", name="Tom Teacher")
+    observer = people.user(OBSERVER, agency="Police", name="Olu Observer")
+    forum = people.forum(reference, **{HEALTH: "contributor", SCHOOL: "contributor", OBSERVER: "observer"})
+    perpetuating, plan_entries = [], []
+    for text in ("Late nights make mornings hard.", "Missed lessons mean J avoids school."):
+        entry = add_entry(forum.id, nurse, "perpetuating")
+        write_text(forum.id, nurse.id, entry.root_name, text)
+        perpetuating.append(entry.id)
+    entry = add_entry(forum.id, teacher, "plan")
+    write_text(forum.id, teacher.id, entry.root_name, "Meet J at the gate each morning.")
+    plan_entries.append(entry.id)
+    return ForumSetup(forum.id, chair, nurse, teacher, observer, perpetuating, plan_entries)
+
+
+def make_lockable(setup: ForumSetup) -> None:
+    """Everything a lock needs: an accepted lead worker, one complete action, review date, stances."""
+    fid = setup.forum_id
+    goal = add_goal(fid, setup.nurse)
+    write_text(fid, setup.nurse.id, goal.root_name, "J gets to school on time.")
+    action = add_action(fid, setup.teacher, goal=goal.id)
+    write_text(fid, setup.teacher.id, action.what_root, "Meet J at the gate.")
+    write_text(fid, setup.teacher.id, action.measure_root, "J is in by 8:45 four days a week.")
+    set_action(
+        fid, setup.chair, action.id, {"owner": setup.teacher.id, "due": date.today() + timedelta(days=14)}
+    )
+    set_review_date(fid, setup.chair, date.today() + timedelta(days=90))
+    write_text(fid, setup.chair.id, "hypothesis", "Late nights keep J from school.")
+    write_text(fid, setup.chair.id, "family_communication", "Nia visits Mum on Friday.")
+    nominate_lead(fid, setup.chair, setup.nurse.id)
+    accept_lead(fid, setup.nurse)
+    for person in (setup.chair, setup.nurse, setup.teacher):
+        set_stance(fid, person, "agree", None)
+
+
+def export_schema() -> dict:
+    return json.loads((ROOT / "docs" / "export-schema.json").read_text())
+
+
+def assert_valid_document(document: dict) -> None:
+    """The document is valid against the export schema (docs/export-schema.json)."""
+    jsonschema.Draft202012Validator(
+        export_schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    ).validate(document)
