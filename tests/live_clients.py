@@ -67,13 +67,17 @@ class RoomClient:
         return aiohttp.ClientSession(headers={"Cookie": self.cookie} if self.cookie else None)
 
     async def connect(self, timeout: float = 10) -> None:
-        await self.sio.connect(
-            self.url,
-            headers=self.headers,
-            namespaces=[NAMESPACE],
-            transports=["websocket"],
-            wait_timeout=timeout,
-        )
+        try:
+            await self.sio.connect(
+                self.url,
+                headers=self.headers,
+                namespaces=[NAMESPACE],
+                transports=["websocket"],
+                wait_timeout=timeout,
+            )
+        except Exception:
+            await self._close_http()
+            raise
 
     async def join(self, forum_id: int | None = None, timeout: float = 10) -> dict:
         """Join (or re-join) with the local state vector; send what the server lacks."""
@@ -125,6 +129,12 @@ class RoomClient:
         if self._rejoin is not None:
             self._rejoin.cancel()
         await self.sio.disconnect()
+        await self._close_http()
+
+    async def _close_http(self) -> None:
+        http = self.sio.eio.http
+        if http is not None and not http.closed:
+            await http.close()
 
     async def _on_connect(self) -> None:
         if self._connected_once and self.forum_id is not None:
