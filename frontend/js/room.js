@@ -1,7 +1,16 @@
-// Live room client (placeholder). The real Yjs + Socket.IO client goes here.
-// Re-exporting the two libraries keeps them in the bundle, so the build
-// proves both resolve and bundle for the browser.
-import * as Y from 'yjs'
-import { io } from 'socket.io-client'
+// Live room entry point: starts the room client on the forum page. The page
+// carries its configuration in data-* attributes (the CSP forbids inline script).
+import { LiveRoom } from './room/live-room.js'
 
-export { Y, io }
+const root = document.querySelector('[data-forum-room]')
+if (root) {
+  const room = new LiveRoom(root)
+  // A small hook for browser tests and support: the document and the save state.
+  window.forumRoom = {
+    doc: room.doc,
+    status: () => room.status(),
+    announcements: () => room.announcer.history.slice(),
+    disconnect: () => room.socket.disconnect(),
+    connect: () => room.socket.connect()
+  }
+}

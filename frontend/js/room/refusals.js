@@ -32,7 +32,7 @@ export class Refusals {
     this.clear(key)
     const titleId = `forum-problem-${++counter}`
     const dismiss = h('button', { type: 'button', class: 'govuk-button govuk-button--secondary govuk-!-margin-bottom-0' }, [
-      'Dismiss', h('span', { class: 'govuk-visually-hidden', text: ` message: ${title}` })
+      'Dismiss', h('span', { class: 'govuk-visually-hidden', text: ` message: ${title}` }) // leading space: the name reads 'Dismiss message: …'
     ])
     const element = h('div', { class: 'govuk-error-summary forum-problem', 'data-problem': key }, [
       h('div', { role: 'alert' }, [

@@ -1,0 +1,146 @@
+// The panels' entries on the page: one labelled textarea per entry, with its
+// attribution, a who-is-typing marker, and keyboard-operable Remove,
+// Move up and Move down buttons (no dragging needed).
+import { h, hidden } from './dom.js'
+
+function byPosition (a, b) {
+  return a.position - b.position || a.id - b.id
+}
+
+class EntryView {
+  constructor (entry, panel, actions) {
+    this.id = entry.id
+    const base = `forum-entry-${entry.id}`
+    this.number = h('span', { class: 'forum-entry__number' })
+    this.where = h('span', { class: 'forum-entry__where' })
+    this.textarea = h('textarea', {
+      class: 'govuk-textarea forum-entry__text',
+      id: `${base}-text`,
+      name: `entry-${entry.id}`,
+      rows: 3,
+      spellcheck: 'true',
+      'aria-describedby': `${base}-typing`,
+      'data-entry': entry.id
+    })
+    this.typing = h('p', { class: 'forum-entry__typing', id: `${base}-typing`, hidden: true })
+    this.label = h('label', { class: 'govuk-label forum-entry__label', for: this.textarea.id }, [
+      this.number, this.where,
+      h('span', { class: 'forum-entry__meta' }, [', added by ', h('span', { class: 'forum-entry__author', text: `${entry.author.name} (${entry.author.agency})` })])
+    ])
+    this.buttons = {}
+    const children = [this.label, this.textarea, this.typing]
+    if (actions) {
+      const button = (kind, text, extraClass = '') => {
+        const target = hidden('') // ' entry 2 in Protective': the accessible name says which entry
+        const element = h('button', { type: 'button', class: `govuk-button govuk-button--secondary forum-entry__button ${extraClass}`, 'data-action': kind }, [text, target])
+        element.addEventListener('click', () => actions[kind](this.id, element))
+        this.buttons[kind] = { element, target }
+        return element
+      }
+      children.push(h('div', { class: 'forum-entry__actions' }, [
+        button('up', 'Move up'), button('down', 'Move down'), button('remove', 'Remove', 'forum-entry__button--remove')
+      ]))
+    }
+    this.element = h('li', { class: 'forum-entry', 'data-entry': entry.id }, children)
+  }
+
+  update (entry, panel, index, count, editable) {
+    this.entry = entry
+    const name = `entry ${index + 1} in ${panel.name}`
+    this.number.textContent = `Entry ${index + 1}`
+    this.where.textContent = ` in ${panel.name}`
+    this.textarea.readOnly = !editable
+    if (this.buttons.up) {
+      for (const { target } of Object.values(this.buttons)) target.textContent = ` ${name}`
+      this.buttons.up.element.disabled = !editable || index === 0
+      this.buttons.down.element.disabled = !editable || index === count - 1
+      this.buttons.remove.element.disabled = !editable
+    }
+    this.description = `Entry ${index + 1} in ${panel.name}`
+  }
+
+  setTyping (message) {
+    this.typing.textContent = message
+    this.typing.hidden = !message
+    this.element.classList.toggle('forum-entry--others-typing', Boolean(message))
+  }
+}
+
+export class EntriesView {
+  // root: the element holding the server-rendered panels (section[data-panel]).
+  constructor (root, { editable, actions, onAdd, onFocus, bind, unbind }) {
+    this.panels = new Map()
+    for (const section of root.querySelectorAll('[data-panel]')) {
+      const key = section.dataset.panel
+      const panel = {
+        key,
+        name: section.dataset.panelName,
+        section,
+        list: section.querySelector('[data-entries]'),
+        empty: section.querySelector('[data-empty]'),
+        add: section.querySelector('[data-add-entry]')
+      }
+      if (panel.add) panel.add.addEventListener('click', () => onAdd(key, panel.add))
+      this.panels.set(key, panel)
+    }
+    this.editable = editable
+    this.actions = actions
+    this.onFocus = onFocus
+    this.bind = bind
+    this.unbind = unbind
+    this.views = new Map() // entry id -> EntryView
+  }
+
+  setEditable (editable) {
+    this.editable = editable
+    for (const panel of this.panels.values()) {
+      if (panel.add) panel.add.hidden = !editable
+    }
+  }
+
+  // Show exactly these entries, keeping the DOM (and so focus, caret and bindings) of those that stay.
+  render (entries) {
+    const active = document.activeElement
+    const selection = active && active.tagName === 'TEXTAREA'
+      ? [active.selectionStart, active.selectionEnd, active.selectionDirection]
+      : null
+    const wanted = new Set(entries.map(e => e.id))
+    for (const [id, view] of this.views) {
+      if (!wanted.has(id)) {
+        this.unbind(id)
+        view.element.remove()
+        this.views.delete(id)
+      }
+    }
+    for (const panel of this.panels.values()) {
+      const inPanel = entries.filter(e => e.panel === panel.key).sort(byPosition)
+      inPanel.forEach((entry, index) => {
+        let view = this.views.get(entry.id)
+        if (!view) {
+          view = new EntryView(entry, panel, this.actions)
+          view.textarea.addEventListener('focus', () => this.onFocus(entry.id))
+          view.textarea.addEventListener('blur', () => this.onFocus(null))
+          this.views.set(entry.id, view)
+          this.bind(entry.id, view.textarea)
+        }
+        view.panel = panel
+        view.update(entry, panel, index, inPanel.length, this.editable)
+        const current = panel.list.children[index]
+        if (current !== view.element) panel.list.insertBefore(view.element, current || null)
+      })
+      panel.empty.hidden = inPanel.length > 0
+    }
+    if (active && active.isConnected && document.activeElement !== active) {
+      active.focus({ preventScroll: true })
+      if (selection) active.setSelectionRange(...selection)
+    }
+  }
+
+  view (entryId) {
+    return this.views.get(entryId)
+  }
+
+  panel (key) {
+    return this.panels.get(key)
+  }
+}
