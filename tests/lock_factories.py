@@ -8,6 +8,7 @@ from pathlib import Path
 import jsonschema
 from pycrdt import Doc, Text
 
+from forum.services.accounts import find_user
 from forum.services.agreement import accept_lead, nominate_lead, set_stance
 from forum.services.documents import SqlDocumentStore
 from forum.services.entries import add_entry
@@ -38,12 +39,16 @@ def write_text(forum_id: int, user_id: int, root: str, text: str) -> None:
     SqlDocumentStore().append(forum_id, user_id, doc.get_update())
 
 
+def _person(people, email: str, agency: str, name: str):
+    return find_user(email) or people.user(email, agency=agency, name=name)
+
+
 def forum_with_people(people, reference: str = "RF-LOCK") -> ForumSetup:
     """A forum: chair (Children's Social Care), nurse (Health), teacher (School), observer (Police)."""
-    chair = people.user(CHAIR, agency="Children's Social Care", name="Cara Chair")
-    nurse = people.user(HEALTH, agency="Health", name="Nia Nurse")
-    teacher = people.user(SCHOOL, agency="School", name="Tom Teacher")
-    observer = people.user(OBSERVER, agency="Police", name="Olu Observer")
+    chair = _person(people, CHAIR, "Children's Social Care", "Cara Chair")
+    nurse = _person(people, HEALTH, "Health", "Nia Nurse")
+    teacher = _person(people, SCHOOL, "School", "Tom Teacher")
+    observer = _person(people, OBSERVER, "Police", "Olu Observer")
     forum = people.forum(reference, **{HEALTH: "contributor", SCHOOL: "contributor", OBSERVER: "observer"})
     perpetuating, plan_entries = [], []
     for text in ("Late nights make mornings hard.", "Missed lessons mean J avoids school."):

@@ -10,6 +10,7 @@ from flask_socketio import Namespace, join_room, leave_room
 
 from forum.extensions import db, socketio
 from forum.realtime import schemas
+from forum.realtime.facilitation import FACILITATION_EVENTS, FacilitationEvents
 from forum.services import ServiceError
 from forum.services.audit import record
 from forum.services.documents import LiveDocument, Person, RoomRegistry, accept_update
@@ -64,7 +65,7 @@ def origin_allowed() -> bool:
     return origin.rstrip("/") in [item.rstrip("/") for item in allowed]
 
 
-class ForumNamespace(Namespace):
+class ForumNamespace(FacilitationEvents, Namespace):
     """Socket.IO events of the live forum room; see docs/protocol.md."""
 
     EVENTS = {
@@ -75,6 +76,7 @@ class ForumNamespace(Namespace):
         schemas.ENTRY_MOVE: "on_entry_move",
         schemas.FOCUS: "on_focus",
         schemas.LEAVE: "on_leave",
+        **FACILITATION_EVENTS,
     }
 
     def trigger_event(self, event, *args):
@@ -143,6 +145,7 @@ class ForumNamespace(Namespace):
         db.session.commit()
         reply["presence"] = live.people()
         self._emit_presence(live)
+        self.emit_facilitation(forum_id, to=request.sid)
         return reply
 
     def on_update(self, payload=None):

@@ -18,7 +18,9 @@ log = logging.getLogger(__name__)
 
 # The document's top-level Texts (docs/protocol.md "The shared document"); any other root is refused.
 _ID = r"[1-9][0-9]{0,17}"
-ROOT_NAME = re.compile(rf"^(?:hypothesis|entry:{_ID}|goal:{_ID}|action:{_ID}:(?:what|measure))$")
+ROOT_NAME = re.compile(
+    rf"^(?:hypothesis|family_communication|entry:{_ID}|goal:{_ID}|action:{_ID}:(?:what|measure))$"
+)
 DEFAULT_COMPACT_EVERY = 500
 
 
