@@ -51,7 +51,9 @@ def test_connections_without_session_or_from_a_foreign_origin_are_refused(live_s
     async def scenario():
         return (
             await attempt(client_for(live_server, None, forum_id)),
-            await attempt(client_for(live_server, "nurse@example.org", forum_id, origin="https://evil.example")),
+            await attempt(
+                client_for(live_server, "nurse@example.org", forum_id, origin="https://evil.example")
+            ),
             await attempt(client_for(live_server, "nurse@example.org", forum_id)),
         )
 
@@ -136,7 +138,11 @@ def test_non_participants_observers_and_bad_payloads_are_refused_and_change_noth
     assert result["watcher_join"]["ok"] and result["watcher_join"]["me"]["role"] == "observer"
     assert len(result["watcher_refused"]) == 1 and refused_with(result["watcher_refused"][0], "forbidden")
     assert refused_with(result["watcher_add"], "forbidden"), result["watcher_add"]
-    wrong = [(e, str(p)[:80], code, reply) for e, p, code, reply in result["answers"] if not refused_with(reply, code)]
+    wrong = [
+        (e, str(p)[:80], code, reply)
+        for e, p, code, reply in result["answers"]
+        if not refused_with(reply, code)
+    ]
     assert not wrong, wrong
     assert result["before"] == result["after"], "a refused event changed something"
     assert result["stored"] == {f"entry:{result['entry']['id']}": "Grandmother visits daily"}

@@ -3,10 +3,11 @@
 import asyncio
 import random
 
+import pytest
 from sqlalchemy import select
 
 from forum.extensions import db
-from forum.models import AuditEvent, DocumentUpdate
+from forum.models import AuditEvent, DocumentUpdate, Entry
 from forum.services.documents import document_texts
 from tests.live_clients import RoomClient, eventually
 
@@ -146,3 +147,95 @@ def test_acknowledged_updates_survive_sigkill_and_clients_reconnect(live_server,
     assert result["acked_missing_at_end"] == 0 and not result["refused"], result
     for i, entry_id in enumerate(own):  # everything typed, also while the server was down, is kept
         assert expected[f"entry:{entry_id}"] == "".join(typed[i]), i
+
+
+def test_entries_are_attributed_by_the_server_and_kept_in_order(live_server, people):
+    people.user("chair@example.org", agency="Children's Social Care", name="Cara Chair")
+    people.user("nurse@example.org", agency="Health", name="Nina Nurse")
+    forum_id = people.forum("RF-E", **{"nurse@example.org": "contributor"}).id
+
+    async def scenario():
+        chair = await connected(live_server, "chair@example.org", forum_id)
+        nurse = await connected(live_server, "nurse@example.org", forum_id)
+        forged = await nurse.call("entry:add", {"forum": forum_id, "panel": "protective", "author": 1})
+        added = [
+            (await client.call("entry:add", {"forum": forum_id, "panel": "protective"}))["entry"]
+            for client in (nurse, chair, nurse)
+        ]
+        await nurse.call("focus", {"forum": forum_id, "entry": added[0]["id"]})
+        moved = await chair.call(
+            "entry:move", {"forum": forum_id, "entry": added[2]["id"], "direction": "up"}
+        )
+        edge = await chair.call("entry:move", {"forum": forum_id, "entry": added[0]["id"], "direction": "up"})
+        removed = await nurse.call("entry:remove", {"forum": forum_id, "entry": added[0]["id"]})
+        await eventually(lambda: len(chair.entries) == 2 and any(p["editing"] for p in chair.presence), 10)
+        state = dict(chair_view=chair.entries, presence=chair.presence, nurse_view=nurse.entries)
+        for client in (chair, nurse):
+            await client.disconnect()
+        return forged, added, moved, edge, removed, state
+
+    forged, added, moved, edge, removed, state = asyncio.run(asyncio.wait_for(scenario(), 60))
+    assert forged["ok"] is False and forged["error"]["code"] == "invalid"
+    assert [entry["author"] for entry in added] == [
+        {"name": "Nina Nurse", "agency": "Health"},
+        {"name": "Cara Chair", "agency": "Children's Social Care"},
+        {"name": "Nina Nurse", "agency": "Health"},
+    ]
+    assert [entry["position"] for entry in added] == [0, 1, 2]
+    assert moved["ok"] and edge["ok"] and removed["ok"]
+    # After: [n0, n2, c1] → n0 removed → [n2, c1] with contiguous positions.
+    assert [(e["id"], e["position"]) for e in state["chair_view"]] == [
+        (added[2]["id"], 0),
+        (added[1]["id"], 1),
+    ]
+    assert state["nurse_view"] == state["chair_view"]
+    assert {p["name"]: p["editing"] for p in state["presence"]} == {
+        "Cara Chair": None,
+        "Nina Nurse": added[0]["id"],
+    }
+    db.session.rollback()
+    rows = db.session.scalars(select(Entry).order_by(Entry.id)).all()
+    assert len(rows) == 3 and rows[0].removed_at is not None  # soft removal
+    assert [row.author.email for row in rows] == [
+        "nurse@example.org",
+        "chair@example.org",
+        "nurse@example.org",
+    ]
+    assert all(row.agency_id == row.author.agency_id for row in rows)
+    actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.forum_id == forum_id)).all()
+    assert {"forum.join", "entry.add", "entry.move", "entry.remove", "forum.leave"} <= set(actions)
+
+
+def test_compaction_keeps_the_document_and_a_locked_forum_refuses_updates(app, people):
+    """In-process: the store compacts into a snapshot, and reloads the same document from it."""
+    from pycrdt import Doc, Text
+
+    from forum.models import DocumentSnapshot, Forum, Stage
+    from forum.services import ServiceError
+    from forum.services.documents import RoomRegistry, accept_update
+
+    chair = people.user("chair@example.org")
+    forum_id = people.forum("RF-C").id
+    rooms = RoomRegistry(compact_every=5)
+    live = rooms.room(forum_id)
+    author = Doc()
+    text = author.get("entry:1", type=Text)
+    for n in range(12):
+        state = author.get_state()
+        text += f"{n},"
+        accept_update(live, chair.id, author.get_update(state))
+    assert db.session.scalar(select(db.func.count(DocumentSnapshot.id))) == 1
+    assert db.session.scalar(select(db.func.count(DocumentUpdate.id))) == 2
+    expected = {"entry:1": "".join(f"{n}," for n in range(12))}
+    assert document_texts(forum_id) == expected
+    assert RoomRegistry().room(forum_id).doc.get("entry:1", type=Text).to_py() == expected["entry:1"]
+
+    db.session.get(Forum, forum_id).stage = Stage.LOCKED
+    db.session.commit()
+    state = author.get_state()
+    text += "after lock"
+    with pytest.raises(ServiceError) as refused:
+        accept_update(live, chair.id, author.get_update(state))
+    assert refused.value.code == "locked"
+    assert str(live.doc.get("entry:1", type=Text)) == expected["entry:1"]
+    assert document_texts(forum_id) == expected
