@@ -5,6 +5,7 @@ from forum.models.audit import AuditEvent
 from forum.models.document import DocumentSnapshot, DocumentUpdate
 from forum.models.entry import Entry
 from forum.models.forum import Forum, ForumRole, Participant, Stage
+from forum.models.invitation import FormulationTemplate, Invitation, InvitationState, PasswordLink
 from forum.models.user import User
 
 __all__ = [
@@ -14,8 +15,12 @@ __all__ = [
     "DocumentUpdate",
     "Entry",
     "Forum",
+    "FormulationTemplate",
     "ForumRole",
+    "Invitation",
+    "InvitationState",
     "Participant",
+    "PasswordLink",
     "Stage",
     "User",
 ]

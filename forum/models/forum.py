@@ -7,6 +7,7 @@ from sqlalchemy import JSON, DateTime, Enum, ForeignKey, String, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import db
+from forum.models.agency import Agency
 from forum.models.base import utcnow
 from forum.models.user import User
 
@@ -44,7 +45,10 @@ class Forum(db.Model):
     # The formulation template (panels: key, name, help) the forum was created with.
     template: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The agency of the practitioner who brings the family's situation to the forum.
+    presenting_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
 
+    presenting_agency: Mapped[Agency | None] = relationship(lazy="joined")
     participants: Mapped[list["Participant"]] = relationship(
         back_populates="forum", cascade="all, delete-orphan"
     )
