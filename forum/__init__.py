@@ -55,12 +55,14 @@ def register_blueprints(app: Flask) -> None:
     from forum.web.errors import register_error_pages
     from forum.web.forums import bp as forums_bp
     from forum.web.security import register_security_headers
+    from forum.web.versions import bp as versions_bp
 
     register_session(app)
     register_security_headers(app)
     app.register_blueprint(auth_bp)
     app.register_blueprint(forums_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(versions_bp)
     register_error_pages(app)
 
 

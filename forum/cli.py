@@ -77,6 +77,26 @@ def forum_add_participant(forum_id: int, email: str, role: str) -> None:
     click.echo(f"{participant.user.email} is {participant.role.value} in forum {forum_id}")
 
 
+@forum_cli.command("export")
+@click.argument("forum_id", type=int)
+@click.option("--version", "number", type=int, required=True, help="The locked version's number.")
+@click.option("--format", "fmt", required=True, help="pdf, docx, json, md, csv, ics, family-pdf or zip.")
+@click.option(
+    "--out", "out", required=True, type=click.Path(dir_okay=False, writable=True), help="File to write."
+)
+def forum_export(forum_id: int, number: int, fmt: str, out: str) -> None:
+    """Write one output of a locked version to a file (audited as a download)."""
+    from forum.services.downloads import export
+
+    try:
+        body, _media_type, name = export(forum_id, number, fmt, actor_id=None)
+    except ServiceError as error:
+        _refuse(error)
+    with open(out, "wb") as handle:
+        handle.write(body)
+    click.echo(f"Wrote {len(body)} bytes ({name}) to {out}")
+
+
 @click.command("seed-demo")
 def seed_demo() -> None:
     """Create a small demo (development only); does nothing if it exists already."""

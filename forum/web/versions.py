@@ -1,0 +1,82 @@
+"""Locked plan versions: the history page, one version read-only, and its downloads."""
+
+from flask import Blueprint, Response, abort, render_template
+from flask_login import current_user, login_required
+
+from forum.extensions import db
+from forum.models import Forum
+from forum.services import ServiceError
+from forum.services.audit import record
+from forum.services.downloads import export, locked_version
+from forum.services.forums import participation
+from forum.services.lock import versions
+
+bp = Blueprint("versions", __name__)
+
+DOWNLOADS = [
+    ("pdf", "PDF"),
+    ("docx", "Word (DOCX)"),
+    ("json", "JSON"),
+    ("md", "Markdown"),
+    ("csv", "Actions (CSV)"),
+    ("ics", "Review date (calendar)"),
+    ("family-pdf", "Family summary (PDF)"),
+    ("zip", "All formats (zip)"),
+]
+
+
+def _forum_for_download(forum_id: int) -> Forum:
+    """The forum, for its participants and administrators only (403 for anyone else)."""
+    forum = db.session.get(Forum, forum_id)
+    if forum is None:
+        abort(404)
+    if not current_user.is_admin and participation(forum.id, current_user.id) is None:
+        record("version.refused", actor_id=current_user.id, forum_id=forum.id)
+        db.session.commit()
+        abort(403)
+    return forum
+
+
+@bp.route("/forums/<int:forum_id>/versions")
+@login_required
+def history(forum_id: int):
+    """Every locked version of the forum, newest first."""
+    forum = _forum_for_download(forum_id)
+    return render_template("versions/history.html", forum=forum, versions=list(reversed(versions(forum.id))))
+
+
+@bp.route("/forums/<int:forum_id>/versions/<int:number>")
+@login_required
+def show(forum_id: int, number: int):
+    """One locked version, read-only, with its downloads."""
+    forum = _forum_for_download(forum_id)
+    try:
+        row, version = locked_version(forum.id, number)
+    except ServiceError:
+        abort(404)
+    record("version.view", actor_id=current_user.id, forum_id=forum.id, version=number)
+    db.session.commit()
+    return render_template(
+        "versions/show.html",
+        forum=forum,
+        row=row,
+        doc=version.document,
+        sha256=version.sha256,
+        downloads=DOWNLOADS,
+    )
+
+
+@bp.route("/forums/<int:forum_id>/versions/<int:number>/download/<fmt>")
+@login_required
+def download(forum_id: int, number: int, fmt: str):
+    """One output of a locked version, as a file."""
+    forum = _forum_for_download(forum_id)
+    try:
+        body, media_type, name = export(forum.id, number, fmt, current_user.id)
+    except ServiceError:
+        abort(404)
+    return Response(
+        body,
+        content_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
+    )
