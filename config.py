@@ -61,6 +61,13 @@ class Config:
     FORMULATION_TEMPLATE = ""
     SEED_DEMO = False
     SERVER_PUBLIC_URL = ""
+    MAIL_SERVER = ""  # SMTP for invitations; without it the chair is shown the link to pass on
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USERNAME = ""
+    MAIL_PASSWORD = ""
+    MAIL_SENDER = ""
+    INVITATION_DAYS = 7
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -81,6 +88,13 @@ class Config:
         self.FORMULATION_TEMPLATE = os.environ.get("FORMULATION_TEMPLATE", "")
         self.SESSION_IDLE_MINUTES = _env_int("SESSION_IDLE_MINUTES", 30)
         self.SERVER_PUBLIC_URL = os.environ.get("SERVER_PUBLIC_URL", "")
+        self.MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+        self.MAIL_PORT = _env_int("MAIL_PORT", 25)
+        self.MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "").lower() in ("1", "true", "yes")
+        self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+        self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+        self.MAIL_SENDER = os.environ.get("MAIL_SENDER", "")
+        self.INVITATION_DAYS = _env_int("INVITATION_DAYS", 7)
         # The server entry point (wsgi.py) sets eventlet; commands and tests need no event loop.
         self.SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE", "threading")
         if self.REDIS_URL:

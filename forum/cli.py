@@ -9,7 +9,9 @@ from flask.cli import AppGroup
 from forum.extensions import db
 from forum.services import ServiceError
 from forum.services.accounts import create_agency, create_user
+from forum.services.administration import current_template
 from forum.services.forums import add_participant, create_forum
+from forum.services.invitations import invite
 from forum.services.templates import load_template
 
 agency_cli = AppGroup("agency", help="Manage agencies.")
@@ -56,7 +58,7 @@ def user_create(email: str, full_name: str, agency_name: str, admin: bool, passw
 def forum_create(reference: str, title: str, chair_email: str) -> None:
     """Create a forum with its chair; prints the forum's URL path last."""
     try:
-        template = load_template(current_app.config["FORMULATION_TEMPLATE"])
+        template = current_template(current_app.config["FORMULATION_TEMPLATE"])
         forum = create_forum(reference, title, chair_email, template)
     except ServiceError as error:
         _refuse(error)
@@ -75,6 +77,26 @@ def forum_add_participant(forum_id: int, email: str, role: str) -> None:
     except ServiceError as error:
         _refuse(error)
     click.echo(f"{participant.user.email} is {participant.role.value} in forum {forum_id}")
+
+
+@forum_cli.command("invite")
+@click.argument("forum_id", type=int)
+@click.argument("email")
+@click.option("--role", required=True, help="chair, contributor or observer.")
+@click.option(
+    "--days", type=int, default=None, help="How many days the link works (default INVITATION_DAYS, 7)."
+)
+def forum_invite(forum_id: int, email: str, role: str, days: int | None) -> None:
+    """Invite an email address to a forum; prints the single-use invitation link."""
+    try:
+        invitation, token = invite(forum_id, email, role, None, days or current_app.config["INVITATION_DAYS"])
+    except ServiceError as error:
+        _refuse(error)
+    base = current_app.config["SERVER_PUBLIC_URL"] or "http://127.0.0.1:5000"
+    click.echo(
+        f"Invited {invitation.email} as {invitation.role.value} to forum {forum_id}; the link works once:"
+    )
+    click.echo(f"{base.rstrip('/')}/invitations/{token}")
 
 
 @forum_cli.command("export")

@@ -2,13 +2,24 @@
 
 from functools import wraps
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from forum.extensions import db
+from forum.models import FormulationTemplate
 from forum.services import ServiceError
+from forum.services.administration import (
+    add_agency,
+    agencies,
+    current_template,
+    get_agency,
+    rename_agency,
+    save_template,
+    set_agency_active,
+)
 from forum.services.audit import record
 from forum.services.audit_trail import AuditFilter, audit_csv, audit_events
+from forum.web.forms import ActionForm, AgencyForm, TemplateForm, errors_of, refuse
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -61,4 +72,106 @@ def audit_export():
         body,
         mimetype="text/csv",
         headers={"Content-Disposition": 'attachment; filename="audit-trail.csv"'},
+    )
+
+
+def viewed(page: str) -> None:
+    """Audit that an administrator opened an administration page."""
+    record("admin.view", actor_id=current_user.id, page=page)
+    db.session.commit()
+
+
+@bp.route("/")
+@admin_required
+def index():
+    """The administration start page."""
+    viewed("index")
+    return render_template("admin/index.html")
+
+
+@bp.route("/agencies", methods=["GET", "POST"])
+@admin_required
+def agencies_page():
+    """List agencies and add one."""
+    form = AgencyForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            agency = add_agency(form.name.data, current_user)
+        except ServiceError as error:
+            db.session.rollback()
+            refuse(form, error, {"invalid": "name", "duplicate": "name"})
+        else:
+            flash(f"{agency.name} added.", "success")
+            return redirect(url_for("admin.agencies_page"))
+    if form.is_submitted():
+        status = 400
+    else:
+        viewed("agencies")
+    return render_template(
+        "admin/agencies.html", form=form, errors=errors_of(form), agencies=agencies(), action=ActionForm()
+    ), status
+
+
+@bp.route("/agencies/<int:agency_id>", methods=["GET", "POST"])
+@admin_required
+def agency_page(agency_id: int):
+    """Rename an agency."""
+    try:
+        agency = get_agency(agency_id)
+    except ServiceError:
+        abort(404)
+    form = AgencyForm(data={"name": agency.name} if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            rename_agency(agency.id, form.name.data, current_user)
+        except ServiceError as error:
+            db.session.rollback()
+            refuse(form, error, {"invalid": "name", "duplicate": "name"})
+        else:
+            flash(f"Renamed to {agency.name}.", "success")
+            return redirect(url_for("admin.agencies_page"))
+    elif not form.is_submitted():
+        viewed("agency")
+    return render_template("admin/agency.html", agency=agency, form=form, errors=errors_of(form)), (
+        400 if form.is_submitted() else 200
+    )
+
+
+@bp.route("/agencies/<int:agency_id>/<any(deactivate, activate):change>", methods=["POST"])
+@admin_required
+def agency_active(agency_id: int, change: str):
+    """Deactivate an agency (no new accounts or forums with it), or bring it back."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        agency = set_agency_active(agency_id, change == "activate", current_user)
+    except ServiceError:
+        abort(404)
+    flash(f"{agency.name} is {'active' if agency.active else 'deactivated'}.", "success")
+    return redirect(url_for("admin.agencies_page"))
+
+
+@bp.route("/template", methods=["GET", "POST"])
+@admin_required
+def template_page():
+    """Edit the formulation template new forums are created with."""
+    current = current_template(current_app.config["FORMULATION_TEMPLATE"])
+    form = TemplateForm(data=current if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            save_template(form.template(), current_user)
+        except ServiceError as error:
+            db.session.rollback()
+            refuse(form, error)
+        else:
+            flash("The template is saved. New forums use it; existing forums keep their own.", "success")
+            return redirect(url_for("admin.template_page"))
+    elif not form.is_submitted():
+        viewed("template")
+        for position, entry in enumerate(form.panels.entries, start=1):
+            entry.form.position.data = position
+    edits = db.session.query(FormulationTemplate).count()
+    return render_template("admin/template.html", form=form, errors=errors_of(form), edits=edits), (
+        400 if form.is_submitted() else 200
     )

@@ -1,11 +1,11 @@
 """My forums and the forum page."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
 from forum.extensions import db
 from forum.services.audit import record
-from forum.services.forums import forums_for_user
+from forum.services.scheduling import GROUPS, my_forums
 from forum.web.access import forum_for_current_user
 
 bp = Blueprint("forums", __name__)
@@ -14,8 +14,9 @@ bp = Blueprint("forums", __name__)
 @bp.route("/")
 @login_required
 def index():
-    """The forums the signed-in user takes part in."""
-    return render_template("forums/index.html", forums=forums_for_user(current_user))
+    """The forums the signed-in user takes part in, grouped, with search by reference."""
+    mine = my_forums(current_user, request.args.get("q", ""))
+    return render_template("forums/index.html", mine=mine, groups=GROUPS)
 
 
 @bp.route("/forums/<int:forum_id>")
