@@ -51,9 +51,13 @@ def register_blueprints(app: Flask) -> None:
     """Attach the web blueprints."""
     from forum.auth.session import register_session
     from forum.auth.views import bp as auth_bp
+    from forum.web.account import bp as account_bp
     from forum.web.admin import bp as admin_bp
+    from forum.web.admin_users import bp as admin_users_bp
     from forum.web.errors import register_error_pages
     from forum.web.forums import bp as forums_bp
+    from forum.web.invitations import bp as invitations_bp
+    from forum.web.manage import bp as manage_bp
     from forum.web.pages import bp as pages_bp
     from forum.web.pages import register_navigation
     from forum.web.security import register_security_headers
@@ -66,6 +70,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(forums_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(admin_users_bp)
+    app.register_blueprint(manage_bp)
+    app.register_blueprint(invitations_bp)
+    app.register_blueprint(account_bp)
     app.register_blueprint(versions_bp)
     register_error_pages(app)
 
