@@ -21,9 +21,13 @@ TIMEOUT_MS = 10_000  # every Playwright wait in these tests is bounded by this
 expect.set_options(timeout=TIMEOUT_MS)
 
 
-@pytest.fixture(scope="session", name="chromium")
+@pytest.fixture(scope="module", name="chromium")
 def chromium_fixture() -> Iterator[Browser]:
-    """One headless Chromium for the test session."""
+    """One headless Chromium per test module.
+
+    Playwright's sync API keeps an asyncio loop running on this thread while it is open, so it is
+    closed after each module: later asyncio-based socket tests need the thread's loop free.
+    """
     if shutil.which(CHROMIUM) is None:
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (make chromium).")
     with sync_playwright() as playwright:
