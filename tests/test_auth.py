@@ -11,6 +11,7 @@ def forum(people):
     people.user("chair@example.org")
     people.user("school@example.org", agency="Northfield School")
     people.user("outsider@example.org", agency="Housing")
+    people.user("admin@example.org", agency="Council", admin=True)
     return people.forum("RF-1", **{"school@example.org": "contributor"})
 
 
@@ -55,7 +56,12 @@ def test_my_forums_lists_only_my_forums(client, forum, people):
 
 @pytest.mark.parametrize(
     ("email", "status"),
-    [("chair@example.org", 200), ("school@example.org", 200), ("outsider@example.org", 404)],
+    [
+        ("chair@example.org", 200),
+        ("school@example.org", 200),
+        ("outsider@example.org", 404),
+        ("admin@example.org", 404),  # administrators read versions and the audit trail, not the room
+    ],
 )
 def test_forum_page_only_for_participants(client, forum, email, status):
     sign_in(client, email)
