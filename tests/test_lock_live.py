@@ -1,7 +1,9 @@
 """The facilitated forum and the lock against the real eventlet server, with real Socket.IO clients."""
 
 import asyncio
+import contextvars
 import json
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
 import pytest
@@ -63,7 +65,13 @@ async def connected(live_server, email: str, forum_id: int) -> FacilitatedClient
 
 
 def run(scenario, timeout: float = 90):
-    return asyncio.run(asyncio.wait_for(scenario(), timeout))
+    """Run an async scenario on its own thread's event loop (the main thread may already have one).
+
+    The thread gets a copy of this context, so the test's app context (and session) stays usable.
+    """
+    context = contextvars.copy_context()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(context.run, lambda: asyncio.run(asyncio.wait_for(scenario(), timeout))).result()
 
 
 def stored_versions(forum_id: int) -> list[PlanVersion]:
