@@ -359,6 +359,7 @@ def test_an_update_racing_the_lock_is_in_the_version_or_refused_and_reported(liv
                 n += 1
                 if reply is None or not reply["ok"] or (locked.is_set() and n > 200):
                     return
+                await asyncio.sleep(0.02)  # a fast typist, well within the per-connection rate limit
 
         async def lock_soon():
             await asyncio.sleep(0.4)

@@ -33,7 +33,7 @@ def add_vote(forum_id: int, user: User, entry_id: int, budget: int = DEFAULT_VOT
     claim_open_forum(forum_id)  # serialises this user's concurrent votes, so the budget holds
     perpetuating_entry(forum_id, entry_id)
     if db.session.scalar(select(Vote).where(Vote.entry_id == entry_id, Vote.user_id == user.id)):
-        raise ServiceError("You have already voted for this entry.", code="invalid")
+        raise ServiceError("You have already voted for this entry.", code="already_voted")
     used = db.session.scalar(
         select(func.count(Vote.id))
         .join(Entry, Entry.id == Vote.entry_id)
