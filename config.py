@@ -80,6 +80,12 @@ class Config:
     RATELIMIT_ENABLED = True
     LOGIN_RATE_LIMIT = "20 per minute"  # per address
     LOGIN_LOCKOUT_LIMIT = "5 per 15 minutes"  # failed sign-ins per account, then a temporary lock-out
+    SOCKET_EVENTS_PER_SECOND = 40  # per live-room connection, on average (token bucket)
+    SOCKET_EVENTS_BURST = 120  # events a connection may send at once before the rate applies
+    SOCKET_MAX_REFUSALS = 20  # refused events (over the limit, malformed) that disconnect a connection...
+    SOCKET_REFUSAL_WINDOW = 10  # ...within this many seconds
+    RETENTION_DAYS = 0  # purge live documents of forums locked longer ago than this; 0: never
+    RETAIN_LOCKED_VERSIONS = "true"  # keep locked versions for ever ("true"), purge them too ("false"), or days
 
     def __init__(self) -> None:
         self.SQLALCHEMY_DATABASE_URI = _database_url()
@@ -95,6 +101,12 @@ class Config:
         self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
         self.MAIL_SENDER = os.environ.get("MAIL_SENDER", "")
         self.INVITATION_DAYS = _env_int("INVITATION_DAYS", 7)
+        self.SOCKET_EVENTS_PER_SECOND = _env_int("SOCKET_EVENTS_PER_SECOND", 40)
+        self.SOCKET_EVENTS_BURST = _env_int("SOCKET_EVENTS_BURST", 120)
+        self.SOCKET_MAX_REFUSALS = _env_int("SOCKET_MAX_REFUSALS", 20)
+        self.SOCKET_REFUSAL_WINDOW = _env_int("SOCKET_REFUSAL_WINDOW", 10)
+        self.RETENTION_DAYS = _env_int("RETENTION_DAYS", 0)
+        self.RETAIN_LOCKED_VERSIONS = os.environ.get("RETAIN_LOCKED_VERSIONS", "true").strip().lower()
         # The server entry point (wsgi.py) sets eventlet; commands and tests need no event loop.
         self.SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE", "threading")
         if self.REDIS_URL:

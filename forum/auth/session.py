@@ -8,6 +8,7 @@ from flask_login import current_user, logout_user
 from forum.extensions import db, login_manager
 from forum.services.accounts import load_session_user
 from forum.services.audit import record
+from forum.services.signals import session_ended
 
 # Requests that do not count as activity.
 _PASSIVE_ENDPOINTS = {"static"}
@@ -19,6 +20,12 @@ def start_session() -> None:
     session["signed_in_at"] = now
     session["last_seen"] = now
     session.permanent = True
+
+
+def session_key() -> str | None:
+    """What tells one signed-in browser session from another of the same user (its sign-in time)."""
+    started = session.get("signed_in_at")
+    return None if started is None else repr(started)
 
 
 def end_session() -> None:
@@ -54,8 +61,10 @@ def register_session(app: Flask) -> None:
             return None
         reason = _expired()
         if reason:
+            user_id, key = current_user.id, session_key()
             logout_user()
             session.clear()
+            session_ended.send(None, user_id=user_id, session_key=key)
             flash(reason, "info")
             return redirect(url_for("auth.login", next=request.path if request.method == "GET" else None))
         session["last_seen"] = datetime.now(UTC).timestamp()

@@ -7,9 +7,10 @@ from flask import Blueprint, current_app, flash, jsonify, redirect, render_templ
 from flask_login import current_user, login_required, login_user, logout_user
 
 from forum.auth.forms import SignInForm
-from forum.auth.session import end_session, start_session
+from forum.auth.session import end_session, session_key, start_session
 from forum.extensions import limiter
 from forum.services.accounts import authenticate
+from forum.services.signals import session_ended
 
 bp = Blueprint("auth", __name__)
 
@@ -63,10 +64,12 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    """Sign the user out."""
+    """Sign the user out, closing the live sockets this browser session opened."""
+    user_id, key = current_user.id, session_key()
     end_session()
     logout_user()
     session.clear()
+    session_ended.send(None, user_id=user_id, session_key=key)
     flash("You have signed out.", "success")
     return redirect(url_for("auth.login"))
 

@@ -2,6 +2,7 @@
 
 from flask_socketio import SocketIO
 
+from forum.realtime import revocation
 from forum.realtime.namespace import ForumNamespace
 from forum.realtime.schemas import NAMESPACE
 
@@ -11,3 +12,4 @@ def register_namespaces(socketio: SocketIO) -> None:
     namespace = ForumNamespace(NAMESPACE)
     socketio.on_namespace(namespace)
     socketio.on_error(NAMESPACE)(namespace.handle_error)
+    revocation.subscribe()

@@ -9,8 +9,9 @@ from flask_login import current_user
 from flask_socketio import Namespace, join_room, leave_room
 
 from forum.extensions import db, socketio
-from forum.realtime import schemas
+from forum.realtime import revocation, schemas
 from forum.realtime.facilitation import FACILITATION_EVENTS, FacilitationEvents
+from forum.realtime.limits import connection_guard, rate_limited_reply, refusal_code, unknown_event_reply
 from forum.services import ServiceError
 from forum.services.audit import record
 from forum.services.documents import LiveDocument, Person, RoomRegistry, accept_update
@@ -80,13 +81,38 @@ class ForumNamespace(FacilitationEvents, Namespace):
     }
 
     def trigger_event(self, event, *args):
-        """Dispatch by the table above, so names with ':' (entry:add) reach their on_ method."""
+        """Dispatch by the table above, so names with ':' (entry:add) reach their on_ method.
+
+        Every event first passes the connection's rate limit; a connection refused too often for
+        its own fault is disconnected (forum/realtime/limits.py).
+        """
         if event in ("connect", "disconnect"):
-            return super().trigger_event(event, *args)
+            try:
+                return super().trigger_event(event, *args)
+            finally:
+                if event == "disconnect" and args and (app := self._app_of(args[0])) is not None:
+                    connection_guard(app).forget(args[0])
+        sid = args[0] if args else None
+        app = self._app_of(sid)
+        if app is None:
+            return None  # not a connection of this namespace (any more)
+        guard = connection_guard(app)
         handler_name = self.EVENTS.get(event)
-        if handler_name is None:
-            return None  # unknown events are ignored, as Flask-SocketIO does
-        return self.socketio._handle_event(getattr(self, handler_name), event, self.namespace, *args)
+        if not guard.admit(sid):
+            reply = rate_limited_reply()
+        elif handler_name is None:
+            reply = unknown_event_reply()
+        else:
+            reply = self.socketio._handle_event(getattr(self, handler_name), event, self.namespace, *args)
+        if guard.refused(sid, refusal_code(reply)):
+            log.warning("socket %s disconnected: too many refused events", sid)
+            self.server.disconnect(sid, namespace=self.namespace)
+        return reply
+
+    def _app_of(self, sid):
+        """The Flask app of a connection (trigger_event runs outside any app context)."""
+        environ = self.server.get_environ(sid, namespace=self.namespace) if sid else None
+        return environ.get("flask.app") if environ else None
 
     def on_connect(self, auth=None):
         """Refuse a connection without a signed-in user or from a foreign Origin."""
@@ -94,6 +120,7 @@ class ForumNamespace(FacilitationEvents, Namespace):
             if not current_user.is_authenticated or not origin_allowed():
                 return False
             registry().connected(request.sid, current_user.id)
+            revocation.remember(request.sid, current_user.id)
             return True
         except Exception as error:  # a failure must refuse the connection, never let it through
             self.handle_error(error)
@@ -101,6 +128,7 @@ class ForumNamespace(FacilitationEvents, Namespace):
 
     def on_disconnect(self, reason=None):
         user_id = current_user.id if current_user.is_authenticated else None
+        revocation.forget(request.sid)
         for live in registry().disconnected(request.sid, user_id):
             record("forum.leave", actor_id=user_id, forum_id=live.forum_id, reason="disconnect")
             self._emit_presence(live)

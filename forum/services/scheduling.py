@@ -12,6 +12,7 @@ from forum.services import ServiceError
 from forum.services.administration import aware, get_agency
 from forum.services.audit import record
 from forum.services.forums import REFERENCE_PATTERN, get_forum, parse_role
+from forum.services.signals import participation_changed
 
 
 def may_manage(forum: Forum, user: User) -> bool:
@@ -114,6 +115,7 @@ def set_role(forum_id: int, actor: User, participant_id: int, role: str) -> Part
         role=new_role.value,
     )
     db.session.commit()
+    participation_changed.send(None, forum_id=forum.id, user_id=participant.user_id, role=new_role.value)
     return participant
 
 
@@ -126,6 +128,7 @@ def remove_participant(forum_id: int, actor: User, participant_id: int) -> None:
     forum.participants.remove(participant)
     record("forum.participant_remove", actor_id=actor.id, forum_id=forum.id, user_id=participant.user_id)
     db.session.commit()
+    participation_changed.send(None, forum_id=forum.id, user_id=participant.user_id, role=None)
 
 
 # My forums

@@ -1,0 +1,92 @@
+"""Closing live sockets when access is withdrawn: a signed-out session, a removal or a role change.
+
+Services send the signals (forum/services/signals.py); this module maps them to the sockets of this
+server process and closes them at once (a role change updates the room instead). A client that
+reconnects is authenticated and authorised afresh: a signed-out browser has no session any more and a
+removed participant is refused on join.
+"""
+
+from flask import current_app
+
+from forum.auth.session import session_key
+from forum.extensions import socketio
+from forum.realtime.schemas import NAMESPACE, SERVER_PRESENCE
+from forum.services import votes
+from forum.services.facilitation import facilitation_state
+from forum.services.signals import participation_changed, session_ended
+
+EXTENSION_KEY = "forum_socket_sessions"
+
+
+def _sessions() -> dict[str, tuple[int, str | None]]:
+    return current_app.extensions.setdefault(EXTENSION_KEY, {})
+
+
+def remember(sid: str, user_id: int) -> None:
+    """Remember which user and browser session opened a socket (called on connect)."""
+    _sessions()[sid] = (user_id, session_key())
+
+
+def forget(sid: str) -> None:
+    """Forget a socket (called on disconnect)."""
+    _sessions().pop(sid, None)
+
+
+def _rooms():
+    from forum.realtime.namespace import REGISTRY_KEY
+
+    return current_app.extensions.get(REGISTRY_KEY)
+
+
+def close_session_sockets(_sender, user_id: int, session_key: str | None) -> int:
+    """Close the sockets one browser session of a user opened; return how many."""
+    rooms = _rooms()
+    if rooms is None or rooms.disconnect_hook is None:
+        return 0
+    sids = [sid for sid, owner in list(_sessions().items()) if owner == (user_id, session_key)]
+    for sid in sids:
+        rooms.disconnect_hook(sid)
+    return len(sids)
+
+
+def close_forum_sockets(_sender, forum_id: int, user_id: int, role: str | None) -> int:
+    """A removed user's sockets in a forum are closed; after a role change the room is told at once.
+
+    Every event checks the role in the database, so the new role applies to the next event anyway;
+    telling the room updates presence and lets the user's page switch to (or from) read-only.
+    Returns how many of the user's sockets were in the forum.
+    """
+    rooms = _rooms()
+    if rooms is None or rooms.disconnect_hook is None:
+        return 0
+    sids = [sid for sid in rooms.sids_of(user_id) if rooms.is_in(sid, forum_id)]
+    live = rooms.loaded(forum_id)
+    if role is None:
+        for sid in sids:
+            rooms.disconnect_hook(sid)
+    elif live is not None:
+        for sid in sids:
+            if (person := live.clients.get(sid)) is not None:
+                person.role = role
+        _tell_room(live)
+    return len(sids)
+
+
+def _tell_room(live) -> None:
+    from forum.realtime import namespace
+    from forum.realtime.facilitation import SERVER_FACILITATION
+
+    budget = int(current_app.config.get("VOTE_BUDGET", votes.DEFAULT_VOTE_BUDGET))
+    room = namespace.room_name(live.forum_id)
+    socketio.emit(
+        SERVER_PRESENCE, {"forum": live.forum_id, "people": live.people()}, to=room, namespace=NAMESPACE
+    )
+    socketio.emit(
+        SERVER_FACILITATION, facilitation_state(live.forum_id, budget), to=room, namespace=NAMESPACE
+    )
+
+
+def subscribe() -> None:
+    """Connect the handlers to the signals (idempotent)."""
+    session_ended.connect(close_session_sockets)
+    participation_changed.connect(close_forum_sockets)
