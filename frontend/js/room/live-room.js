@@ -1,6 +1,7 @@
 // The live room client: Socket.IO namespace /forum (docs/protocol.md), a
-// Y.Doc with one Y.Text per entry, save state, reconnection, presence and
-// announcements.
+// Y.Doc with one Y.Text per entry (and per plan text), save state,
+// reconnection, presence and announcements. Text bindings are keyed by entry
+// id (a number) or, for the plan's texts, by root name (a string).
 import * as Y from 'yjs'
 import { io } from 'socket.io-client'
 import { toBase64, fromBase64 } from './base64.js'
@@ -9,22 +10,15 @@ import { EntriesView } from './entries-view.js'
 import { Presence } from './presence.js'
 import { Announcer } from './announcer.js'
 import { Refusals } from './refusals.js'
+import { SaveState } from './save-state.js'
+import { EntryActions } from './entry-actions.js'
+import { Facilitation } from './facilitation.js'
 
 const ACK_TIMEOUT_MS = 15000
 const RETRY_MS = 1500
-const SHOW_UNSAVED_AFTER_MS = 1000
 const FOCUS_SETTLE_MS = 150
 const TRANSIENT = new Set(['rate_limited', 'server_error'])
 const EDIT_ROLES = new Set(['chair', 'contributor'])
-
-const STATUS_TEXT = {
-  connecting: 'Connecting…',
-  saved: 'Saved',
-  unsaved: 'Not yet saved',
-  reconnecting: 'Reconnecting…',
-  refused: 'Not saved',
-  closed: 'Not connected'
-}
 
 const lowerFirst = text => text.charAt(0).toLowerCase() + text.slice(1)
 
@@ -41,33 +35,35 @@ export class LiveRoom {
     this.role = root.dataset.role
     this.doc = new Y.Doc()
     this.origin = { name: 'local-input' } // transactions made by this user's typing
-    this.bindings = new Map() // entry id -> TextBinding
-    this.textToEntry = new Map() // Y.Text -> entry id
+    this.bindings = new Map() // entry id or root name -> TextBinding
+    this.textToEntry = new Map() // Y.Text -> entry id or root name
+    this.rootLabels = new Map() // root name -> what it is ("The hypothesis")
     this.entries = []
     this.panelsByKey = new Map()
     this.me = null
     this.joined = false
     this.stage = root.dataset.stage
     this.generation = 0
-    this.inflight = new Map() // ack id -> entry ids in that update
+    this.inflight = new Map() // ack id -> binding keys changed in that update
     this.nextAck = 0
     this.unsent = false // local changes the server has not got (offline, or to retry)
-    this.unsentEntries = new Set() // the entries those changes touched
+    this.unsentEntries = new Set() // the binding keys those changes touched
     this.refused = false
     this.focusTimer = null
     this.sentFocus = undefined
     this.state = 'connecting'
 
-    this.statusElement = root.querySelector('[data-status]')
+    this.saveState = new SaveState(root.querySelector('[data-status]'), () => this.computeState())
+    this.entryActions = new EntryActions(this)
     this.announcer = new Announcer(root.querySelector('[data-announcer]'))
     this.refusals = new Refusals(root.querySelector('[data-problems]'))
     this.presence = new Presence(root.querySelector('[data-presence]'), this.announcer)
     this.view = new EntriesView(root, {
       editable: this.canEdit(),
-      actions: this.canEdit()
-        ? { up: (id, button) => this.move(id, 'up', button), down: (id, button) => this.move(id, 'down', button), remove: id => this.remove(id) }
+      actions: EDIT_ROLES.has(this.role) // shown disabled while locked, so a reopen brings them back
+        ? { up: id => this.entryActions.move(id, 'up'), down: id => this.entryActions.move(id, 'down'), remove: id => this.entryActions.remove(id) }
         : null,
-      onAdd: (panel, button) => this.add(panel, button),
+      onAdd: panel => this.entryActions.add(panel),
       onFocus: id => this.focusChanged(id),
       bind: (id, textarea) => this.bind(id, textarea),
       unbind: id => this.unbind(id)
@@ -82,6 +78,7 @@ export class LiveRoom {
     this.socket.on('update', message => this.remoteUpdate(message))
     this.socket.on('entries', message => this.remoteEntries(message))
     this.socket.on('presence', message => this.remotePresence(message))
+    this.facilitation = new Facilitation(this, root)
     window.addEventListener('pagehide', () => {
       if (this.joined) this.socket.emit('leave', { forum: this.forumId })
     })
@@ -91,6 +88,17 @@ export class LiveRoom {
 
   canEdit () {
     return EDIT_ROLES.has(this.role) && this.stage !== 'locked'
+  }
+
+  // The stage or this user's role changed (facilitation state, chair handover, lock).
+  setAccess (stage, role) {
+    if (stage === this.stage && role === this.role) return
+    this.stage = stage
+    this.role = role
+    const editable = this.canEdit()
+    this.view.setEditable(editable)
+    for (const binding of this.bindings.values()) binding.setEditable(editable)
+    this.setEntries(this.entries)
   }
 
   // ---- joining and syncing -------------------------------------------------
@@ -106,13 +114,12 @@ export class LiveRoom {
       this.joined = true
       this.refusals.clear('connection')
       this.me = ack.me
-      this.role = ack.me.role
-      this.stage = ack.forum && ack.forum.stage
       this.presence.me = ack.me.user
       this.applyRemote(ack.update)
-      this.view.setEditable(this.canEdit())
-      for (const binding of this.bindings.values()) binding.setEditable(this.canEdit())
-      this.setEntries(ack.entries || [])
+      this.entries = ack.entries || []
+      this.setAccess(ack.forum && ack.forum.stage, ack.me.role)
+      this.setEntries(this.entries)
+      this.facilitation.joined(ack.me)
       this.presence.update(ack.presence || [], { announce: false })
       this.updateTyping()
       this.catchUpServer(ack.sv)
@@ -123,8 +130,10 @@ export class LiveRoom {
   }
 
   // Send the server whatever it lacks (edits made while away, or refused to retry).
+  // Edits made while away are sent even if the forum was locked meanwhile: the
+  // server's refusal is what tells their author, with the text kept.
   catchUpServer (serverSv) {
-    if (!this.canEdit()) {
+    if (!EDIT_ROLES.has(this.role)) {
       this.unsent = false
       return
     }
@@ -164,11 +173,27 @@ export class LiveRoom {
 
   // ---- the CRDT document ----------------------------------------------------
 
-  bind (entryId, textarea) {
-    const ytext = this.doc.getText(`entry:${entryId}`)
-    this.textToEntry.set(ytext, entryId)
+  bind (key, textarea) {
+    const ytext = this.doc.getText(typeof key === 'string' ? key : `entry:${key}`)
+    this.textToEntry.set(ytext, key)
     const binding = new TextBinding(ytext, textarea, { origin: this.origin, editable: this.canEdit() })
-    this.bindings.set(entryId, binding)
+    this.bindings.set(key, binding)
+  }
+
+  // A plan text (hypothesis, goal, action, family communication) in a textarea.
+  bindRoot (root, textarea, label) {
+    this.rootLabels.set(root, label)
+    this.bind(root, textarea)
+  }
+
+  unbindRoot (root) {
+    this.unbind(root)
+    this.rootLabels.delete(root)
+  }
+
+  // The text of an entry or root, as it is now in this client's document.
+  textOf (root) {
+    return this.doc.share.has(root) ? this.doc.getText(root).toString() : ''
   }
 
   unbind (entryId) {
@@ -183,6 +208,7 @@ export class LiveRoom {
   }
 
   localUpdate (update, origin, transaction) {
+    this.facilitation.textsChanged()
     if (!this.isLocal(origin)) {
       this.noteRemoteEdits(transaction)
       return
@@ -236,12 +262,7 @@ export class LiveRoom {
       this.join()
       return
     }
-    if (error.code === 'locked') {
-      this.stage = 'locked'
-      this.view.setEditable(false)
-      for (const binding of this.bindings.values()) binding.setEditable(false)
-      this.setEntries(this.entries)
-    }
+    if (error.code === 'locked') this.setAccess('locked', this.role)
     this.refused = true
     const ids = entryIds.length ? entryIds : [...this.bindings.keys()]
     const texts = ids.filter(id => this.bindings.has(id)).map(id => ({
@@ -270,11 +291,11 @@ export class LiveRoom {
     }
   }
 
-  announceEdit (entryId) {
-    this.announcer.edited(entryId, () => {
-      if (!this.bindings.has(entryId)) return ''
-      const who = this.presence.editing(entryId).map(p => p.name)
-      const where = this.describe(entryId)
+  announceEdit (key) {
+    this.announcer.edited(key, () => {
+      if (!this.bindings.has(key)) return ''
+      const who = typeof key === 'number' ? this.presence.editing(key).map(p => p.name) : []
+      const where = this.describe(key)
       return who.length === 1 ? `${who[0]} edited ${lowerFirst(where)}` : `${where} was edited`
     })
   }
@@ -285,10 +306,12 @@ export class LiveRoom {
     this.entries = entries
     this.view.render(entries)
     this.updateTyping()
+    this.facilitation.entriesChanged()
   }
 
-  describe (entryId) {
-    const view = this.view.view(entryId)
+  describe (key) {
+    if (typeof key === 'string') return this.rootLabels.get(key) || 'A shared text'
+    const view = this.view.view(key)
     return view ? view.description : 'An entry'
   }
 
@@ -303,82 +326,6 @@ export class LiveRoom {
     if (verb) this.announcer.say(`${change.by.agency} ${verb} ${panelName}`)
   }
 
-  add (panelKey, button) {
-    if (!this.canEdit()) return
-    if (!this.joined) return this.notConnected('add the entry')
-    this.socket.timeout(ACK_TIMEOUT_MS).emit('entry:add', { forum: this.forumId, panel: panelKey }, (timeout, ack) => {
-      if (timeout || !ack || !ack.ok) return this.actionRefused('add', timeout ? null : ack, 'The entry was not added.')
-      if (!this.entries.some(e => e.id === ack.entry.id)) this.setEntries([...this.entries, ack.entry])
-      const view = this.view.view(ack.entry.id)
-      if (view) view.textarea.focus()
-    })
-  }
-
-  remove (entryId) {
-    if (!this.joined) return this.notConnected('remove the entry')
-    const view = this.view.view(entryId)
-    const siblings = view ? [...view.element.parentElement.children] : []
-    const index = view ? siblings.indexOf(view.element) : -1
-    const panel = view && view.panel
-    this.socket.timeout(ACK_TIMEOUT_MS).emit('entry:remove', { forum: this.forumId, entry: entryId }, (timeout, ack) => {
-      if (timeout || !ack || !ack.ok) return this.actionRefused('remove', timeout ? null : ack, 'The entry was not removed.')
-      if (this.entries.some(e => e.id === entryId)) this.setEntries(this.entries.filter(e => e.id !== entryId))
-      if (!panel) return
-      // Focus moves to the next entry, else the previous one, else the Add button.
-      const rest = [...panel.list.children]
-      const next = rest[Math.min(index, rest.length - 1)]
-      const target = next ? next.querySelector('textarea') : panel.add
-      if (target) target.focus()
-      this.announcer.say(`Entry removed from ${panel.name}`)
-    })
-  }
-
-  move (entryId, direction, button) {
-    if (!this.joined) return this.notConnected('move the entry')
-    const before = this.indexInPanel(entryId)
-    this.socket.timeout(ACK_TIMEOUT_MS).emit('entry:move', { forum: this.forumId, entry: entryId, direction }, (timeout, ack) => {
-      if (timeout || !ack || !ack.ok) return this.actionRefused('move', timeout ? null : ack, 'The entry was not moved.')
-      // Unless the server's `entries` list has already shown the move, show it now.
-      if (this.indexInPanel(entryId) === before) this.setEntries(this.locallyMoved(entryId, direction))
-      const view = this.view.view(entryId)
-      if (!view) return
-      const same = view.buttons[direction].element
-      const other = view.buttons[direction === 'up' ? 'down' : 'up'].element
-      ;(same.disabled ? other : same).focus()
-      this.announcer.say(`Moved: now ${lowerFirst(view.description)}`)
-    })
-  }
-
-  indexInPanel (entryId) {
-    const view = this.view.view(entryId)
-    return view ? [...view.element.parentElement.children].indexOf(view.element) : -1
-  }
-
-  // The order after a move, until the server's `entries` list confirms it.
-  locallyMoved (entryId, direction) {
-    const entry = this.entries.find(e => e.id === entryId)
-    if (!entry) return this.entries
-    const panel = this.entries.filter(e => e.panel === entry.panel).sort((a, b) => a.position - b.position || a.id - b.id)
-    const from = panel.indexOf(entry)
-    const to = direction === 'up' ? from - 1 : from + 1
-    if (to < 0 || to >= panel.length) return this.entries
-    const ordered = panel.slice()
-    ordered.splice(from, 1)
-    ordered.splice(to, 0, entry)
-    const positions = new Map(ordered.map((e, i) => [e.id, i]))
-    return this.entries.map(e => positions.has(e.id) ? { ...e, position: positions.get(e.id) } : e)
-  }
-
-  actionRefused (kind, ack, fallback) {
-    const error = (ack && ack.error) || {}
-    const message = error.message || (ack ? fallback : `${fallback} The server did not answer in time; try again.`)
-    this.refusals.problem(`action:${kind}`, 'Your change was not saved', message)
-  }
-
-  notConnected (what) {
-    this.refusals.problem('offline-action', 'Not connected', `You cannot ${what} while the connection is lost. Try again when the page shows "Saved".`)
-  }
-
   // ---- presence and focus -----------------------------------------------------
 
   remotePresence (message) {
@@ -389,7 +336,7 @@ export class LiveRoom {
   }
 
   updateTyping () {
-    for (const id of this.bindings.keys()) {
+    for (const id of this.view.views.keys()) {
       const view = this.view.view(id)
       if (view) view.setTyping(this.presence.typingMessage(id))
     }
@@ -422,40 +369,10 @@ export class LiveRoom {
   }
 
   status () {
-    return STATUS_TEXT[this.computeState()]
+    return this.saveState.text()
   }
 
   render () {
-    const state = this.computeState()
-    // A save that takes a moment is normal: say "Not yet saved" only if it lasts,
-    // so screen readers do not hear the status change on every keystroke.
-    if (state === 'unsaved' && this.shownState === 'saved') {
-      if (!this.statusTimer) {
-        this.statusTimer = setTimeout(() => {
-          this.statusTimer = null
-          this.showState(this.computeState())
-        }, SHOW_UNSAVED_AFTER_MS)
-      }
-      return
-    }
-    clearTimeout(this.statusTimer)
-    this.statusTimer = null
-    this.showState(state)
-  }
-
-  showState (state) {
-    if (state === this.shownState) return
-    this.shownState = state
-    const element = this.statusElement
-    element.textContent = STATUS_TEXT[state]
-    element.className = 'forum-status ' + {
-      saved: 'forum-status--saved',
-      unsaved: 'forum-status--not-saved',
-      refused: 'forum-status--not-saved',
-      reconnecting: 'forum-status--reconnecting',
-      connecting: 'forum-status--reconnecting',
-      closed: 'forum-status--not-saved'
-    }[state]
-    element.dataset.state = state
+    this.saveState.render()
   }
 }
