@@ -98,7 +98,10 @@ def is_expired(invitation: Invitation) -> bool:
 
 def check_invitation(token: str) -> Invitation:
     """The pending, unexpired invitation of a link, or LinkRefusedError saying why not."""
-    invitation_id, secret = unsign(INVITATION, token)
+    try:
+        invitation_id, secret = unsign(INVITATION, token)
+    except LinkRefusedError as error:
+        raise LinkRefusedError(_NOT_VALID, "tampered") from error
     invitation = db.session.get(Invitation, invitation_id)
     if invitation is None or not secret_matches(invitation.token_hash, secret):
         raise LinkRefusedError(_NOT_VALID, "tampered")

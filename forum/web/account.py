@@ -8,6 +8,7 @@ from forum.extensions import db
 from forum.realtime.namespace import REGISTRY_KEY
 from forum.services import ServiceError
 from forum.services.administration import change_password, check_password_link, use_password_link
+from forum.services.audit import record
 from forum.services.signals import user_signed_out_everywhere
 from forum.services.signed_links import LinkRefusedError
 from forum.web.forms import ChangePasswordForm, SetPasswordForm, errors_of, refuse
@@ -18,8 +19,10 @@ bp = Blueprint("account", __name__)
 def close_live_sockets(_sender, user_id: int) -> None:
     """Close the user's live-room sockets in this process when their sessions are revoked."""
     rooms = current_app.extensions.get(REGISTRY_KEY)
-    if rooms is not None:
-        rooms.disconnect_user(user_id)
+    closed = rooms.disconnect_user(user_id) if rooms is not None else 0
+    if closed:
+        record("user.sockets_closed", user_id=user_id, sockets=closed)
+        db.session.commit()
 
 
 def refused_link(error: LinkRefusedError, template: str = "account/link_refused.html"):

@@ -14,21 +14,30 @@ from wtforms import (
     HiddenField,
     IntegerField,
     PasswordField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from forum.models import Agency, ForumRole
 from forum.services import ServiceError
 
 LONDON = ZoneInfo("Europe/London")
 ROLE_CHOICES = [
-    (ForumRole.CONTRIBUTOR.value, "Contributor – writes into the forum and votes"),
-    (ForumRole.OBSERVER.value, "Observer – sees the forum, read-only"),
-    (ForumRole.CHAIR.value, "Chair – runs the forum"),
+    SelectChoice(ForumRole.CONTRIBUTOR.value, "Contributor – writes into the forum and votes"),
+    SelectChoice(ForumRole.OBSERVER.value, "Observer – sees the forum, read-only"),
+    SelectChoice(ForumRole.CHAIR.value, "Chair – runs the forum"),
 ]
 CHOOSING_HINT = "At least 12 characters. A few unrelated words make a strong password."
 
@@ -41,9 +50,9 @@ class AgencyForm(FlaskForm):
     name = StringField("Agency name", validators=[DataRequired("Enter the agency's name"), Length(max=120)])
 
 
-def agency_choices(agencies: list[Agency], blank: str | None = None) -> list[tuple[int, str]]:
-    choices = [(agency.id, agency.name) for agency in agencies]
-    return [(0, blank), *choices] if blank else choices
+def agency_choices(agencies: list[Agency], blank: str | None = None) -> list[SelectChoice]:
+    choices = [SelectChoice(agency.id, agency.name) for agency in agencies]
+    return [SelectChoice(0, blank), *choices] if blank else choices
 
 
 class UserCreateForm(FlaskForm):
@@ -102,11 +111,11 @@ class ForumDetailsForm(FlaskForm):
         "Date", validators=[Optional()], description="For example 2026-03-27. Leave empty if not yet known."
     )
     at = TimeField("Start time", validators=[Optional()], description="UK time, for example 09:30.")
-    presenting_agency_id = SelectField("Presenting practitioner's agency", coerce=int)
+    presenting_agency_id = SelectField("Presenting practitioner's agency", coerce=int, default=0)
 
     def validate_at(self, field) -> None:
         if field.data is not None and self.day.data is None:
-            raise ValueError("Enter a date as well as a time")
+            raise ValidationError("Enter a date as well as a time")
 
     def scheduled_at(self) -> datetime | None:
         """The date and time entered (UK time), in UTC; None when no date was given."""
@@ -141,7 +150,7 @@ class InviteForm(FlaskForm):
 
 
 class RoleForm(FlaskForm):
-    role = SelectField("Role", choices=[(r.value, r.value.capitalize()) for r in ForumRole])
+    role = SelectField("Role", choices=[SelectChoice(r.value, r.value.capitalize()) for r in ForumRole])
 
 
 def _new_password(label: str = "New password"):
@@ -164,6 +173,7 @@ class AccountSetupForm(FlaskForm):
     agency_id = SelectField(
         "Your agency",
         coerce=int,
+        default=0,
         validators=[NumberRange(min=1, message="Choose your agency")],
         description="The organisation you represent at the forum.",
     )
