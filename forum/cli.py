@@ -119,6 +119,33 @@ def forum_export(forum_id: int, number: int, fmt: str, out: str) -> None:
     click.echo(f"Wrote {len(body)} bytes ({name}) to {out}")
 
 
+retention_cli = AppGroup("retention", help="Purge what the retention policy no longer keeps.")
+
+
+@retention_cli.command("purge")
+@click.option("--dry-run", is_flag=True, help="Only say what would be purged; change nothing.")
+def retention_purge(dry_run: bool) -> None:
+    """Purge live documents (and by RETAIN_LOCKED_VERSIONS, versions) of forums locked long ago."""
+    from forum.services.retention import Policy, purge
+
+    try:
+        policy = Policy.from_config(current_app.config)
+    except ServiceError as error:
+        _refuse(error)
+    if policy.retention_days == 0:
+        click.echo("RETENTION_DAYS is 0 (not set): nothing is purged.")
+        return
+    click.echo(f"Policy: {policy.describe()}.")
+    purges = purge(policy, dry_run=dry_run)
+    verb = "Would purge" if dry_run else "Purged"
+    for item in purges:
+        click.echo(f"{verb} {item.describe()}")
+    summary = f"{len(purges)} forum(s)" + (
+        " would be purged; nothing was changed (dry run)." if dry_run else " purged."
+    )
+    click.echo(summary)
+
+
 @click.command("seed-demo")
 def seed_demo() -> None:
     """Create a small demo (development only); does nothing if it exists already."""
@@ -133,5 +160,5 @@ def seed_demo() -> None:
 
 def register_cli(app: Flask) -> None:
     """Attach the command groups to the app."""
-    for command in (agency_cli, user_cli, forum_cli, seed_demo):
+    for command in (agency_cli, user_cli, forum_cli, retention_cli, seed_demo):
         app.cli.add_command(command)

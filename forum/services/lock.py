@@ -21,6 +21,7 @@ from forum.services.documents import build_doc
 from forum.services.entries import active_entries
 from forum.services.forums import get_forum
 from forum.services.plan import FAMILY_COMMUNICATION_ROOT, HYPOTHESIS_ROOT, actions, goals
+from forum.services.retention import was_purged
 from forum.services.stages import chair, current_chair, plan_of, read_plan
 from forum.services.votes import priorities, tallies
 
@@ -321,6 +322,11 @@ def reopen(forum_id: int, user: User, reason: str) -> int:
     reason = clean_text(reason, "reason")
     if not reason:
         raise ServiceError("Give a reason for reopening the plan.", code="reason_needed")
+    if was_purged(forum_id):
+        raise ServiceError(
+            "This forum's working document was purged under the retention policy; it cannot be reopened.",
+            code="purged",
+        )
     claimed = db.session.execute(
         update(Forum)
         .where(Forum.id == forum_id, Forum.stage == Stage.LOCKED)
