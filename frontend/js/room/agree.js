@@ -183,7 +183,7 @@ export class AgreeView {
 
   buildPrinciple (principle) {
     const radios = radiosField(principle.question, ANSWERS, { name: `forum-principle-${principle.key}`, inline: true })
-    const note = textareaField('Note', { key: `principle-note-${principle.key}`, rows: 2, more: `: ${principle.question}`, hintText: principle.key === 'likely_to_achieve' ? 'If not likely, say why not.' : null })
+    const note = textareaField('Note', { key: `principle-note-${principle.key}`, rows: 2, more: ` about: ${principle.question}`, hintText: principle.key === 'likely_to_achieve' ? 'If not likely, say why not.' : null })
     const saved = h('p', { class: 'govuk-hint' })
     const record = button('Record answer', () => this.sendPrinciple(principle.key), { key: `principle-${principle.key}`, more: `: ${principle.question}` })
     const element = h('div', { class: 'forum-principle', 'data-principle': principle.key }, [radios.group, note.group, saved, record])

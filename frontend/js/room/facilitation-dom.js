@@ -15,13 +15,19 @@ export function textStart (text, length = 60) {
   return clean.length > length ? `${clean.slice(0, length - 1).trimEnd()}…` : clean
 }
 
+// A GOV.UK button; `more` extends its accessible name ("Vote" + ": Rent arrears…").
 export function button (text, onClick, { secondary = true, warning = false, key, more, classes = '' } = {}) {
   const kind = warning ? 'govuk-button--warning' : secondary ? 'govuk-button--secondary' : ''
-  const element = h('button', { type: 'button', class: `govuk-button ${kind} ${classes}`.trim(), 'data-key': key }, [
-    text, more ? hidden(more) : null
-  ])
+  const element = h('button', { type: 'button', class: `govuk-button ${kind} ${classes}`.trim(), 'data-key': key, text })
+  setMore(element, more)
   element.addEventListener('click', () => onClick(element))
   return element
+}
+
+// The accessible name starts with the visible text (WCAG 2.5.3), then says which item.
+export function setMore (element, more) {
+  if (more) element.setAttribute('aria-label', `${element.textContent}${more}`)
+  else element.removeAttribute('aria-label')
 }
 
 export function buttonGroup (buttons) {
@@ -43,7 +49,7 @@ export function formGroup (children, { error = false } = {}) {
 }
 
 export function label (text, forId, { size = 's', more } = {}) {
-  return h('label', { class: `govuk-label${size ? ` govuk-label--${size}` : ''}`, for: forId }, [text, more ? hidden(more) : null])
+  return h('label', { class: `govuk-label${size ? ` govuk-label--${size}` : ''}`, for: forId }, [text, more !== undefined ? hidden(more) : null])
 }
 
 export function hint (text, id) {

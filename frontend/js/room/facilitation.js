@@ -36,10 +36,10 @@ export class Facilitation {
     }
     this.bar = new StageBar(this, root)
     this.sections = {
-      hypothesis: section('hypothesis', 'Hypothesis'),
-      prioritise: section('prioritise', 'Prioritise'),
-      plan: section('plan', 'Plan'),
-      agree: section('agree', 'Agree'),
+      hypothesis: section('hypothesis', 'Hypothesis: what keeps it going'),
+      prioritise: section('prioritise', 'Prioritise: vote and confirm'),
+      plan: section('plan', 'Plan: goals and actions'),
+      agree: section('agree', 'Agree: lead worker and stances'),
       locked: section('locked', 'Locked plan')
     }
     this.views = [

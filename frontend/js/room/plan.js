@@ -3,7 +3,7 @@
 // and priority), the review date and how the family will be told. Texts are
 // co-edited like entries; the rest are server events.
 import { h } from './dom.js'
-import { button, buttonGroup, dateField, formatDate, personName, replaceKeepingFocus, selectField, setOptions, textStart, textareaField } from './facilitation-dom.js'
+import { button, buttonGroup, dateField, formatDate, personName, replaceKeepingFocus, selectField, setMore, setOptions, textStart, textareaField } from './facilitation-dom.js'
 
 const DATE_SETTLE_MS = 700
 
@@ -20,8 +20,8 @@ class GoalView {
   constructor (plan, goal) {
     this.id = goal.id
     this.root = goal.root
-    this.field = textareaField('Goal', { key: `goal-${goal.id}`, hintText: "In the family's words where possible.", more: '' })
-    this.remove = button('Remove goal', () => plan.removeGoal(this), { key: `goal-remove-${goal.id}`, more: '' })
+    this.field = textareaField('Goal', { key: `goal-${goal.id}`, hintText: "In the family's words where possible." })
+    this.remove = button('Remove goal', () => plan.removeGoal(this), { key: `goal-remove-${goal.id}` })
     this.element = h('li', { class: 'forum-goal', 'data-goal': goal.id }, [this.field.group, this.remove])
     plan.f.room.bindRoot(goal.root, this.field.textarea, 'A goal')
   }
@@ -29,7 +29,7 @@ class GoalView {
   update (number, editable, room) {
     this.number = number
     this.field.group.querySelector('label').firstChild.textContent = `Goal ${number}`
-    this.remove.lastChild.textContent = ` ${number}`
+    setMore(this.remove, ` ${number}`)
     this.field.textarea.readOnly = !editable
     this.remove.hidden = !editable
     room.rootLabels.set(this.root, `Goal ${number}`)
@@ -49,7 +49,7 @@ class ActionView {
     this.measure = textareaField('How we will know it has happened', { key: key('measure') })
     this.goal = selectField('Goal it works towards', [], { key: key('goal'), onChange: value => send({ goal: value ? Number(value) : null }) })
     this.priority = selectField('Priority it addresses', [], { key: key('priority'), hintText: 'One of the confirmed priorities.', onChange: value => send({ priority: value ? Number(value) : null }) })
-    this.remove = button('Remove action', () => plan.removeAction(this), { key: key('remove'), more: '' })
+    this.remove = button('Remove action', () => plan.removeAction(this), { key: key('remove') })
     this.element = h('li', { class: 'forum-action', 'data-action': action.id }, [
       h('fieldset', { class: 'govuk-fieldset' }, [
         this.legend,
@@ -63,7 +63,7 @@ class ActionView {
 
   update (action, number, editable, options, room) {
     this.legend.textContent = `Action ${number}`
-    this.remove.lastChild.textContent = ` ${number}`
+    setMore(this.remove, ` ${number}`)
     room.rootLabels.set(this.roots[0], `What will be done, action ${number}`)
     room.rootLabels.set(this.roots[1], `How we will know, action ${number}`)
     setOptions(this.owner.select, options.people, action.owner ? String(action.owner.user) : '')

@@ -4,7 +4,7 @@
 // timer start / pause / reset, and handing the chair to another participant.
 import { h } from './dom.js'
 import { STAGES, stageLabel, stageName } from './facilitation-stages.js'
-import { button, buttonGroup, personName, selectField, setOptions } from './facilitation-dom.js'
+import { button, buttonGroup, personName, selectField, setMore, setOptions } from './facilitation-dom.js'
 
 const ROLE_NAMES = { chair: 'chair', contributor: 'contributor', observer: 'observer' }
 
@@ -31,8 +31,8 @@ export class StageBar {
 
   build () {
     const f = this.f
-    this.previous = button('Previous stage', () => this.move(-1), { key: 'stage-previous', more: '' })
-    this.next = button('Next stage', () => this.move(1), { key: 'stage-next', more: '' })
+    this.previous = button('Previous stage', () => this.move(-1), { key: 'stage-previous' })
+    this.next = button('Next stage', () => this.move(1), { key: 'stage-next' })
     this.confirmTitle = h('h3', { class: 'govuk-heading-s', tabindex: '-1' })
     this.confirmYes = button('Yes, move on', () => this.confirm(), { secondary: false, key: 'stage-confirm' })
     this.confirmPanel = h('div', { class: 'forum-confirm', hidden: true, 'data-stage-confirm': '' }, [
@@ -71,10 +71,10 @@ export class StageBar {
     const before = STAGES[index - 1]
     const after = STAGES[index + 1]
     this.previous.disabled = index <= 0
-    this.previous.lastChild.textContent = before ? `: back to ${stageName(before)}` : ''
+    setMore(this.previous, before ? `: back to ${stageName(before)}` : '')
     // The Locked stage is reached only by locking the plan (in Agree).
     this.next.disabled = !after || after === 'locked'
-    this.next.lastChild.textContent = after && after !== 'locked' ? `: ${stageName(after)}` : ''
+    setMore(this.next, after && after !== 'locked' ? `: ${stageName(after)}` : '')
     if (this.target && this.target !== after) this.hideConfirm()
     this.start.disabled = state.timer.running
     this.pause.disabled = !state.timer.running
