@@ -25,11 +25,16 @@ def module_app(migrated_database, tmp_path_factory):
         db.engine.dispose()
 
 
+def start_server(app, tmp_path_factory, env: dict | None = None) -> LiveServer:
+    """A real eventlet server on the app's database (env: extra configuration)."""
+    instance = tmp_path_factory.mktemp("security-instance")
+    return LiveServer(app.config["DATABASE_PATH"], instance, env=env).start()
+
+
 @pytest.fixture(scope="module")
 def module_server(module_app, tmp_path_factory) -> Iterator[LiveServer]:
     """The real eventlet server on the module's database, started once for the module."""
-    instance = tmp_path_factory.mktemp("security-instance")
-    server = LiveServer(module_app.config["DATABASE_PATH"], instance).start()
+    server = start_server(module_app, tmp_path_factory)
     yield server
     server.stop()
 
