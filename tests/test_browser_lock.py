@@ -5,7 +5,9 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from forum.services.stages import set_stage
 from tests.browser import browsers_fixture, chromium_fixture, entry_box, open_room  # noqa: F401
+from tests.lock_factories import HEALTH, forum_with_people, make_lockable
 
 pytestmark = [pytest.mark.lock, pytest.mark.browser]
 
@@ -54,6 +56,14 @@ def no_axe_violations(page: Page) -> None:
     assert result["violations"] == [], [
         (v["id"], [(n["target"], n["failureSummary"]) for n in v["nodes"]]) for v in result["violations"]
     ]
+
+
+def fits_a_phone(page: Page) -> None:
+    """At 320 px wide the room needs no horizontal scrolling."""
+    size = page.viewport_size
+    page.set_viewport_size({"width": 320, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.set_viewport_size(size)
 
 
 def test_chair_and_contributor_run_a_forum_to_the_lock(browsers, forum):
@@ -149,6 +159,7 @@ def test_chair_and_contributor_run_a_forum_to_the_lock(browsers, forum):
         "Everything needed to lock the plan is in place."
     )
     no_axe_violations(chair)
+    fits_a_phone(chair)
 
     # The nurse loses the connection and keeps typing; meanwhile the chair locks.
     nurse.evaluate("window.forumRoom.disconnect()")
@@ -170,6 +181,7 @@ def test_chair_and_contributor_run_a_forum_to_the_lock(browsers, forum):
     expect(entry_box(chair, 1, "Perpetuating")).not_to_be_editable()
     expect(chair.get_by_role("button", name=re.compile(r"^Add entry"))).to_have_count(0)
     no_axe_violations(chair)
+    fits_a_phone(chair)
 
     # Back online, the nurse's offline edit is refused, reported, and its text kept to copy.
     nurse.evaluate("window.forumRoom.connect()")
@@ -190,3 +202,71 @@ def test_chair_and_contributor_run_a_forum_to_the_lock(browsers, forum):
     chair.get_by_role("link", name=re.compile("See version 1")).click()
     expect(chair.get_by_role("heading", name="Agreed plan, version 1")).to_be_visible()
     expect(chair.locator(".govuk-summary-list")).to_contain_text("Jo Nurse (Health)")
+
+
+def test_objection_override_reopen_timer_and_chair_handover(browsers, people):
+    """An objection needs the chair's override reason; reopening for review; the timer; a new chair."""
+    setup = forum_with_people(people)
+    make_lockable(setup)
+    set_stage(setup.forum_id, setup.chair, "agree", confirm=True)
+    path = f"/forums/{setup.forum_id}"
+    chair = open_room(browsers.signed_in(CHAIR), path)
+    nurse = open_room(browsers.signed_in(HEALTH), path)
+    stage_is(nurse, "Stage 5 of 6: Agree")
+
+    # The stage timer is kept by the server and shown to everyone.
+    chair.get_by_role("button", name="Start timer").click()
+    expect(nurse.locator("[data-timer-state]")).to_have_text("(running)")
+    expect(nurse.locator("[data-timer]")).not_to_have_text("0:00", timeout=4000)
+    chair.get_by_role("button", name="Pause timer").click()
+    expect(nurse.locator("[data-timer-state]")).to_have_text("(paused)")
+
+    # Health objects, by keyboard alone.
+    nurse.get_by_role("radio", name="Object").focus()
+    nurse.keyboard.press("Space")
+    reason = nurse.get_by_role("textbox", name="Reason")
+    expect(reason).to_be_visible()
+    reason.focus()
+    nurse.keyboard.type("The plan leaves housing out.")
+    nurse.keyboard.press("Tab")
+    expect(nurse.get_by_role("button", name="Record stance")).to_be_focused()
+    nurse.keyboard.press("Enter")
+    expect(chair.locator('[data-stance-agency="Health"]')).to_contain_text("Object")
+
+    # The lock is refused until the chair records why it goes ahead anyway.
+    chair.get_by_role("button", name="Lock the plan").click()
+    refusal = chair.locator("[data-lock-refusal] .govuk-error-summary")
+    expect(refusal).to_be_focused()
+    refusal.get_by_role("link").click()
+    override = chair.get_by_role("textbox", name="Reason to lock despite the objection")
+    expect(override).to_be_focused()
+    override.fill("Housing joins at the review; the family wants to start now.")
+    chair.get_by_role("button", name="Lock the plan").click()
+    expect(nurse.locator("[data-locked-version]")).to_contain_text("Version 1 locked")
+    expect(nurse.locator("[data-locked-version]")).to_contain_text("Housing joins at the review")
+    expect(nurse.get_by_role("button", name="Reopen for review")).to_have_count(0)  # chair only
+
+    # Reopen for review: a reason is needed; everyone is back in Plan, editing again.
+    chair.get_by_role("button", name="Reopen for review").click()
+    expect(chair.get_by_role("link", name="Give the reason for reopening")).to_be_visible()
+    chair.get_by_role("textbox", name="Reason for reopening").fill("Review meeting")
+    chair.get_by_role("button", name="Reopen for review").click()
+    stage_is(nurse, "Stage 4 of 6: Plan")
+    expect(nurse.get_by_text("Reopened from version 1 for review: Review meeting")).to_be_visible()
+    goal = nurse.get_by_role("textbox", name="Goal 1")
+    expect(goal).to_be_editable()
+    goal.type(" Every day.")
+    expect(chair.get_by_role("textbox", name="Goal 1")).to_have_value("J gets to school on time. Every day.")
+    announced = " ".join(nurse.evaluate("window.forumRoom.announcements()"))
+    assert "The plan was locked as version 1" in announced
+    assert "The forum was reopened for review" in announced
+    fits_a_phone(nurse)
+
+    # The chair hands over to the nurse, who gets the chair's controls.
+    chair.get_by_label("Hand the chair to").select_option(label="Nia Nurse (Health)")
+    chair.get_by_role("button", name="Hand over the chair").click()
+    expect(nurse.get_by_role("heading", name="Chair's controls")).to_be_visible()
+    expect(chair.get_by_role("heading", name="Chair's controls")).to_be_hidden()
+    expect(chair.locator("[data-chair-line]")).to_have_text(
+        "Chair: Nia Nurse (Health) · Your role: contributor"
+    )
