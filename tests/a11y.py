@@ -36,3 +36,51 @@ def assert_no_violations(page: Page, include: str | None = None) -> None:
     """Fail listing each axe-core violation (id, impact, target) on the page as it is now."""
     violations = axe_violations(page, include)
     assert not violations, f"axe-core found WCAG A/AA violations on {page.url}:\n{describe(violations)}"
+
+
+_SMALL_TARGETS = """(scope) => {
+  const controls = document.querySelectorAll(
+    `${scope} :is(a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex]:not([tabindex="-1"]))`)
+  const small = []
+  for (const element of controls) {
+    const box = element.getBoundingClientRect()
+    if (!box.width && !box.height) continue  // not rendered (hidden, display: none)
+    if (box.width < 24 || box.height < 24) {
+      const name = (element.getAttribute('aria-label') || element.textContent || element.id || element.name || '')
+      small.push(`${element.tagName.toLowerCase()} "${name.trim().slice(0, 40)}" ${box.width.toFixed(1)}x${box.height.toFixed(1)}`)
+    }
+  }
+  return small
+}"""
+
+
+def small_targets(page: Page, scope: str = "main") -> list[str]:
+    """Visible controls under scope smaller than 24 by 24 CSS pixels (WCAG 2.2, 2.5.8)."""
+    return page.evaluate(_SMALL_TARGETS, scope)
+
+
+# Why the focused element fails WCAG 2.4.7 / 2.4.11, or null: it must show an indicator (an
+# outline, a box-shadow, or GOV.UK's on the label of a radio/checkbox) and its centre must be on
+# screen and not under anything else (such as the sticky stage line), two frames after it moved.
+FOCUS_PROBLEM = """async () => {
+  await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))  // scrolling settles
+  const element = document.activeElement
+  if (!element || element === document.body) return 'nothing has the focus'
+  const name = `${element.tagName.toLowerCase()}${element.id ? '#' + element.id : ''} "${(element.textContent || element.value || '').trim().slice(0, 30)}"`
+  const shows = style => (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2 &&
+      !/transparent|rgba\\(.*, 0\\)/.test(style.outlineColor)) || style.boxShadow !== 'none'
+  let visible = shows(getComputedStyle(element))
+  if (!visible && element.matches('.govuk-radios__input, .govuk-checkboxes__input')) {
+    const label = element.labels && element.labels[0]
+    visible = Boolean(label) && (shows(getComputedStyle(label, '::before')) || shows(getComputedStyle(label, '::after')))
+  }
+  if (!visible) return `${name} shows no focus indicator`
+  const box = element.getBoundingClientRect()
+  const x = box.left + box.width / 2
+  const y = box.top + box.height / 2
+  if (y < 0 || y > window.innerHeight || x < 0 || x > window.innerWidth) return `${name} is off screen (${box.top})`
+  const hit = document.elementFromPoint(x, y)
+  const label = element.labels && element.labels[0]
+  if (hit && (element.contains(hit) || hit.contains(element) || (label && label.contains(hit)))) return null
+  return `${name} is hidden behind ${hit ? hit.outerHTML.slice(0, 80) : 'nothing'}`
+}"""
