@@ -59,6 +59,8 @@ def small_targets(page: Page, scope: str = "main") -> list[str]:
     return page.evaluate(_SMALL_TARGETS, scope)
 
 
+NOTHING_FOCUSED = "nothing has the focus"
+
 # Why the focused element fails WCAG 2.4.7 / 2.4.11, or null: it must show an indicator (an
 # outline, a box-shadow, or GOV.UK's on the label of a radio/checkbox) and its centre must be on
 # screen and not under anything else (such as the sticky stage line), two frames after it moved.
@@ -66,6 +68,7 @@ FOCUS_PROBLEM = """async () => {
   await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))  // scrolling settles
   const element = document.activeElement
   if (!element || element === document.body) return 'nothing has the focus'
+  if (window.focusStops) window.focusStops.add(element)  // a test counting the elements it reached
   const name = `${element.tagName.toLowerCase()}${element.id ? '#' + element.id : ''} "${(element.textContent || element.value || '').trim().slice(0, 30)}"`
   const shows = style => (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2 &&
       !/transparent|rgba\\(.*, 0\\)/.test(style.outlineColor)) || style.boxShadow !== 'none'

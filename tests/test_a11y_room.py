@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from forum.extensions import db
-from tests.a11y import FOCUS_PROBLEM, assert_no_violations, small_targets
+from tests.a11y import FOCUS_PROBLEM, NOTHING_FOCUSED, assert_no_violations, small_targets
 from tests.browser import TIMEOUT_MS, chromium_fixture, open_room, sign_in  # noqa: F401
 from tests.conftest import ROOT, LiveServer, People, make_app
 from tests.room_driver import RoomDriver
@@ -276,13 +276,12 @@ def test_tabbing_through_the_room_both_ways_never_hides_the_focus(gathered, view
     try:
         for key in ("Tab", "Shift+Tab"):
             page.evaluate("window.focusStops = new Set()")
-            for _ in range(150):
+            for _ in range(80):  # more than the room's ~35 stops: round the page and back
                 page.keyboard.press(key)
-                if page.evaluate("document.activeElement === document.body"):
-                    continue
                 problem = page.evaluate(FOCUS_PROBLEM)
+                if problem == NOTHING_FOCUSED:
+                    continue  # the page itself, between the last element and the first
                 assert problem is None, f"{key} at {viewport['width']}px: {problem}"
-                page.evaluate("window.focusStops.add(document.activeElement)")
             reached = page.evaluate("window.focusStops.size")
             assert reached > 25, f"{key} reached only {reached} elements"
     finally:
