@@ -45,6 +45,7 @@ _SMALL_TARGETS = """(scope) => {
   for (const element of controls) {
     const box = element.getBoundingClientRect()
     if (!box.width && !box.height) continue  // not rendered (hidden, display: none)
+    if (element.matches('.govuk-skip-link:not(:focus)')) continue  // off screen until focused
     if (box.width < 24 || box.height < 24) {
       const name = (element.getAttribute('aria-label') || element.textContent || element.id || element.name || '')
       small.push(`${element.tagName.toLowerCase()} "${name.trim().slice(0, 40)}" ${box.width.toFixed(1)}x${box.height.toFixed(1)}`)

@@ -157,7 +157,7 @@ def test_room_on_a_phone_is_one_column_without_sideways_scrolling_and_keeps_stag
             "panels => panels.map(p => { const b = p.getBoundingClientRect(); return [b.left, b.width] })"
         )
         assert len(panels) == 6 and len({tuple(round(v) for v in p) for p in panels}) == 1, panels
-        assert small_targets(page) == []
+        assert small_targets(page, "body") == []
         height = page.evaluate("document.documentElement.scrollHeight")
         assert height > 3 * PHONE["height"]  # long enough for the checks below to mean something
         for y in range(0, height, PHONE["height"] // 2):
@@ -191,7 +191,7 @@ def check_room(page: Page, what: str) -> None:
     """axe-core on the whole room page, and every visible control at least 24 by 24 pixels."""
     expect(page.locator("[data-status]")).to_have_text("Saved")
     assert_no_violations(page)
-    assert small_targets(page) == [], f"targets under 24x24 px in the room ({what})"
+    assert small_targets(page, "body") == [], f"targets under 24x24 px in the room ({what})"
 
 
 def test_room_passes_axe_at_every_stage_with_entries_votes_stances_and_locked(site, driver):
@@ -254,6 +254,8 @@ def test_room_passes_axe_at_every_stage_with_entries_votes_stances_and_locked(si
     # Stance form errors are shown the GOV.UK way, and pass too.
     nurse.get_by_role("button", name="Record stance").click()
     expect(nurse.locator("[data-stances] ~ .forum-stance-form .govuk-error-summary")).to_be_focused()
+    href = nurse.locator(".forum-stance-form .govuk-error-summary a").get_attribute("href")
+    expect(nurse.locator(f"input[type=radio]{href}")).to_have_count(1)  # the summary links to the field
     assert_no_violations(nurse)
 
     nurse.get_by_role("button", name="Accept being lead worker").click()
