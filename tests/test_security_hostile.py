@@ -6,9 +6,11 @@ the real lock; nothing answers 500 and the server log shows no failure.
 """
 
 import io
-import re
 import json
+import re
+import signal
 import zipfile
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
@@ -147,9 +149,37 @@ def test_pages_show_hostile_text_as_text_and_run_none_of_it(chromium, module_ser
     assert not server_errors(module_server.log()), module_server.log()[-3000:]
 
 
-@pytest.mark.parametrize("fmt", sorted(FORMATS))
+EXPORT_SECONDS = 20
+SLOW_PDF = pytest.mark.xfail(
+    strict=True,
+    raises=TimeoutError,
+    reason="finding: WeasyPrint lays out a long entry in the 6Ps table in minutes (5,000 characters: "
+    "~195 s; 1,000 words: ~94 s), blocking the server process while it renders",
+)
+
+
+@contextmanager
+def time_limit(seconds: int):
+    """Raise TimeoutError in this (main) thread when the block runs longer than seconds."""
+
+    def expired(_signum, _frame):
+        raise TimeoutError(f"took longer than {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.parametrize(
+    "fmt", [pytest.param(fmt, marks=SLOW_PDF) if fmt in ("pdf", "zip") else fmt for fmt in sorted(FORMATS)]
+)
 def test_every_export_of_a_locked_version_carries_the_text_as_data(module_app, world, fmt):
-    body, media_type, name = export(world["locked"], 2, fmt, actor_id=None)
+    with time_limit(EXPORT_SECONDS):
+        body, media_type, name = export(world["locked"], 2, fmt, actor_id=None)
     assert body and re.fullmatch(r"[A-Za-z0-9._-]+", name), name
     if fmt == "json":
         document = json.loads(body)
