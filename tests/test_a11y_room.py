@@ -5,7 +5,7 @@ events sent by real Socket.IO clients (tests/room_driver.py) while the pages wat
 """
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -45,9 +45,8 @@ class RoomSite:
         self.contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda error: self.errors.append(f"pageerror: {error}"))
-        page.on(
-            "console", lambda m: m.type == "error" and print("console error:", m.text)
-        )  # shown on failure
+        # Printed, so that a failing test shows why a page did not connect (pytest shows its output).
+        page.on("console", lambda m: m.type == "error" and print("console error:", m.text))
         sign_in(page, email)
         return open_room(page, f"/forums/{self.forums[forum]}")
 
@@ -84,7 +83,7 @@ def site(migrated_database, tmp_path_factory, chromium: Browser) -> Iterator[Roo
 
 
 @pytest.fixture
-def driver(site) -> Iterator[callable]:
+def driver(site) -> Iterator[Callable[[str], RoomDriver]]:
     """Socket clients for a forum of the site; disconnected at the end of the test."""
     drivers = []
 
