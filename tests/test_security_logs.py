@@ -45,7 +45,9 @@ def test_a_whole_flow_leaves_no_names_emails_or_text_in_the_server_log(live_serv
 
     locked = asyncio.run(asyncio.wait_for(scenario(), 90))
     assert locked["ok"], locked
-    live_server.session("chair@example.org").get(live_server.url + f"/forums/{forum_id}/versions/1", timeout=10)
+    live_server.session("chair@example.org").get(
+        live_server.url + f"/forums/{forum_id}/versions/1", timeout=10
+    )
 
     log = live_server.log()
     assert "Rethink Forum listening" in log, "the log was not captured"
