@@ -85,7 +85,7 @@ class Config:
     SOCKET_MAX_REFUSALS = 20  # refused events (over the limit, malformed) that disconnect a connection...
     SOCKET_REFUSAL_WINDOW = 10  # ...within this many seconds
     RETENTION_DAYS = 0  # purge live documents of forums locked longer ago than this; 0: never
-    RETAIN_LOCKED_VERSIONS = "true"  # keep locked versions for ever ("true"), purge them too ("false"), or days
+    RETAIN_LOCKED_VERSIONS = "true"  # "true": kept for ever; "false": purged too; or days
 
     def __init__(self) -> None:
         self.SQLALCHEMY_DATABASE_URI = _database_url()
