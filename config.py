@@ -33,6 +33,8 @@ def _database_url() -> str:
         return f"sqlite:///{INSTANCE_DIR / 'forum.db'}"
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):  # the pinned driver (psycopg2), not SQLAlchemy's default
+        url = "postgresql+psycopg2://" + url[len("postgresql://") :]
     return url
 
 
@@ -56,6 +58,7 @@ class Config:
     SQLALCHEMY_DATABASE_URI = ""
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     REDIS_URL = ""
+    SOCKETIO_CHANNEL = "flask-socketio"  # the Redis channel of one deployment's processes
     SOCKETIO_ALLOWED_ORIGINS: list[str] = []
     SOCKETIO_ASYNC_MODE = "threading"
     FORMULATION_TEMPLATE = ""
@@ -90,6 +93,7 @@ class Config:
     def __init__(self) -> None:
         self.SQLALCHEMY_DATABASE_URI = _database_url()
         self.REDIS_URL = os.environ.get("REDIS_URL", "")
+        self.SOCKETIO_CHANNEL = os.environ.get("SOCKETIO_CHANNEL", "flask-socketio")
         self.SOCKETIO_ALLOWED_ORIGINS = _env_list("ALLOWED_ORIGINS")
         self.FORMULATION_TEMPLATE = os.environ.get("FORMULATION_TEMPLATE", "")
         self.SESSION_IDLE_MINUTES = _env_int("SESSION_IDLE_MINUTES", 30)

@@ -12,6 +12,9 @@ if __name__ == "__main__":
         import eventlet
 
     eventlet.monkey_patch()
+    from eventlet.support.psycopg2_patcher import make_psycopg_green
+
+    make_psycopg_green()  # PostgreSQL waits yield to other connections instead of blocking the process
     os.environ.setdefault("SOCKETIO_ASYNC_MODE", "eventlet")
 
 from config import ConfigError  # noqa: E402

@@ -41,6 +41,7 @@ def register_extensions(app: Flask) -> None:
     socketio.init_app(
         app,
         message_queue=app.config["REDIS_URL"] or None,
+        channel=app.config["SOCKETIO_CHANNEL"],
         cors_allowed_origins=app.config["SOCKETIO_ALLOWED_ORIGINS"] or None,  # None: same origin only
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
         manage_session=False,

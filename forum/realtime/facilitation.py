@@ -158,6 +158,7 @@ def _room():
 
 def _text_in(live: LiveDocument, root: str) -> str:
     with live.lock:
+        live.catch_up()  # another server process may have accepted edits to it
         return str(live.doc.get(root, type=Text)) if root in live.doc else ""
 
 

@@ -25,6 +25,7 @@ from forum.services.entries import (
     writer,
 )
 from forum.services.forums import get_forum
+from forum.services.presence import SharedPresence
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +36,17 @@ def registry() -> RoomRegistry:
     """This app's room registry, created on first use."""
     rooms = current_app.extensions.get(REGISTRY_KEY)
     if rooms is None:
-        created = RoomRegistry(compact_every=current_app.config.get("DOCUMENT_COMPACT_EVERY", 500))
+        redis_url = current_app.config.get("REDIS_URL")
+        presence = SharedPresence.from_url(redis_url) if redis_url else None  # several processes
+        created = RoomRegistry(
+            compact_every=current_app.config.get("DOCUMENT_COMPACT_EVERY", 500),
+            presence=presence,
+            shared=bool(redis_url),
+        )
         created.disconnect_hook = lambda sid: socketio.server.disconnect(sid, namespace=schemas.NAMESPACE)
         rooms = current_app.extensions.setdefault(REGISTRY_KEY, created)
+        if rooms is created and presence is not None:
+            socketio.start_background_task(presence.keep_alive, socketio.sleep)
     return rooms
 
 

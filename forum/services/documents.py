@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from pycrdt import Doc, Text
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from forum.extensions import db
 from forum.models import DocumentSnapshot, DocumentUpdate, Forum, Stage
 from forum.services import ServiceError
 from forum.services.audit import record
+from forum.services.presence import SharedPresence
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +23,7 @@ ROOT_NAME = re.compile(
     rf"^(?:hypothesis|family_communication|entry:{_ID}|goal:{_ID}|action:{_ID}:(?:what|measure))$"
 )
 DEFAULT_COMPACT_EVERY = 500
+CATCH_UP_ATTEMPTS = 5
 
 
 def claim_open_forum(forum_id: int) -> None:
@@ -69,6 +71,15 @@ def texts_of(doc: Doc) -> dict[str, str]:
     return {name: str(doc.get(name, type=Text)) for name in sorted(doc.keys()) if ROOT_NAME.match(name)}
 
 
+@dataclass
+class Missed:
+    """What other processes stored after a document's last update: a newer snapshot, then updates."""
+
+    snapshot: bytes | None = None
+    updates: list[tuple[int, bytes]] = field(default_factory=list)
+    last_id: int = 0
+
+
 class DocumentStore(Protocol):
     """Where a live document is loaded from and saved to (hooks, not handler code)."""
 
@@ -78,6 +89,12 @@ class DocumentStore(Protocol):
     def append(self, forum_id: int, user_id: int, data: bytes) -> int:
         """Durably store an accepted update (refusing if the forum is locked); return its id."""
 
+    def append_after(self, forum_id: int, user_id: int, data: bytes, after: int) -> tuple[int, Missed]:
+        """Store an update like append, and return with its id what others stored after `after`."""
+
+    def changes_since(self, forum_id: int, after: int) -> Missed:
+        """What was stored after update `after` (a newer snapshot replaces the updates it covers)."""
+
     def compact(self, forum_id: int, data: bytes, upto_update_id: int) -> None:
         """Replace the updates up to upto_update_id by one snapshot."""
 
@@ -86,32 +103,69 @@ class SqlDocumentStore:
     """The database store: document_updates (append-only log) and document_snapshots."""
 
     def load(self, forum_id: int) -> tuple[Doc, int, int]:
-        snapshot = db.session.scalar(
-            select(DocumentSnapshot)
-            .where(DocumentSnapshot.forum_id == forum_id)
-            .order_by(DocumentSnapshot.upto_update_id.desc())
-            .limit(1)
-        )
-        upto = snapshot.upto_update_id if snapshot else 0
-        rows = db.session.execute(
-            select(DocumentUpdate.id, DocumentUpdate.data)
-            .where(DocumentUpdate.forum_id == forum_id, DocumentUpdate.id > upto)
-            .order_by(DocumentUpdate.id)
-        ).all()
-        db.session.commit()  # end the read transaction; SQLite must not hold it open
-        doc = build_doc(snapshot.data if snapshot else None, [row.data for row in rows])
-        return doc, (rows[-1].id if rows else upto), len(rows)
+        missed = self.changes_since(forum_id, 0)
+        doc = build_doc(missed.snapshot, [data for _id, data in missed.updates])
+        return doc, missed.last_id, len(missed.updates)
 
     def append(self, forum_id: int, user_id: int, data: bytes) -> int:
+        return self.append_after(forum_id, user_id, data, after=None)[0]
+
+    def append_after(self, forum_id: int, user_id: int, data: bytes, after: int | None) -> tuple[int, Missed]:
+        # The claimed forum row serialises appends and compactions of one forum (in every process),
+        # so update ids grow in commit order and what is read here cannot change before the commit.
         claim_open_forum(forum_id)
+        missed = Missed() if after is None else self._read_since(forum_id, after)[0]
         row = DocumentUpdate(forum_id=forum_id, user_id=user_id, data=data)
         db.session.add(row)
         db.session.flush()
         update_id = row.id
         db.session.commit()
-        return update_id
+        return update_id, missed
+
+    def changes_since(self, forum_id: int, after: int) -> Missed:
+        # Without the forum row, a compaction may commit between the reads (PostgreSQL reads each
+        # statement afresh): read again when the newest snapshot moved meanwhile.
+        for _attempt in range(CATCH_UP_ATTEMPTS):
+            missed, base = self._read_since(forum_id, after)
+            moved = self._newest_snapshot(forum_id) > base
+            db.session.commit()  # end the read transaction; SQLite must not hold it open
+            if not moved:
+                return missed
+        raise RuntimeError(f"forum {forum_id}: the stored document kept changing while it was read")
+
+    def _newest_snapshot(self, forum_id: int) -> int:
+        return db.session.scalar(
+            select(func.coalesce(func.max(DocumentSnapshot.upto_update_id), 0)).where(
+                DocumentSnapshot.forum_id == forum_id
+            )
+        )
+
+    def _read_since(self, forum_id: int, after: int) -> tuple[Missed, int]:
+        """What follows update `after`, and the update id the reading started from."""
+        missed = Missed(last_id=after)
+        newest = self._newest_snapshot(forum_id)
+        start = after
+        if newest > after:
+            missed.snapshot = db.session.scalar(
+                select(DocumentSnapshot.data).where(
+                    DocumentSnapshot.forum_id == forum_id, DocumentSnapshot.upto_update_id == newest
+                )
+            )
+            start = missed.last_id = newest
+        missed.updates = [
+            (row.id, row.data)
+            for row in db.session.execute(
+                select(DocumentUpdate.id, DocumentUpdate.data)
+                .where(DocumentUpdate.forum_id == forum_id, DocumentUpdate.id > start)
+                .order_by(DocumentUpdate.id)
+            )
+        ]
+        if missed.updates:
+            missed.last_id = missed.updates[-1][0]
+        return missed, start
 
     def compact(self, forum_id: int, data: bytes, upto_update_id: int) -> None:
+        claim_open_forum(forum_id)  # not while another process appends, compacts or locks
         db.session.add(DocumentSnapshot(forum_id=forum_id, data=data, upto_update_id=upto_update_id))
         db.session.execute(
             delete(DocumentUpdate).where(
@@ -158,10 +212,13 @@ class LiveDocument:
     compact_every: int = DEFAULT_COMPACT_EVERY
     clients: dict[str, Person] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    presence: SharedPresence | None = None  # several processes: everyone's presence, via Redis
+    shared: bool = False  # several processes write this forum: catch up from the store first
 
     def sync_for(self, state_vector: bytes) -> tuple[bytes, bytes]:
         """What the client with state_vector lacks, and the server's state vector."""
         with self.lock:
+            self.catch_up()
             try:
                 missing = self.doc.get_update(state_vector) if state_vector else self.doc.get_update()
             except Exception as error:
@@ -175,13 +232,29 @@ class LiveDocument:
         """
         check_update(data)
         with self.lock:
-            update_id = self.store.append(self.forum_id, user_id, data)
+            after = self.last_update_id if self.shared else None  # one process: nothing to catch up on
+            update_id, missed = self.store.append_after(self.forum_id, user_id, data, after)
+            self._absorb(missed)
             changed = self._apply(data)
             self.last_update_id = update_id
             self.updates_since_snapshot += 1
             if self.updates_since_snapshot >= self.compact_every:
                 self._compact()
         return update_id, changed
+
+    def catch_up(self) -> None:
+        """Apply what other server processes stored since this document's last update (hold self.lock)."""
+        if self.shared:
+            self._absorb(self.store.changes_since(self.forum_id, self.last_update_id))
+
+    def _absorb(self, missed: Missed) -> None:
+        if missed.snapshot is not None:
+            self._apply(missed.snapshot)  # a full state: merging it is idempotent
+            self.updates_since_snapshot = 0
+        for _update_id, data in missed.updates:
+            self._apply(data)
+            self.updates_since_snapshot += 1
+        self.last_update_id = max(self.last_update_id, missed.last_id)
 
     def _apply(self, data: bytes) -> list[str]:
         self._changed = set()
@@ -216,15 +289,24 @@ class LiveDocument:
         for person in self.clients.values():
             if person.user not in by_user or person.editing is not None:
                 by_user[person.user] = person
-        return [person.as_dict() for person in sorted(by_user.values(), key=lambda p: (p.name, p.user))]
+        mine = [person.as_dict() for person in sorted(by_user.values(), key=lambda p: (p.name, p.user))]
+        return mine if self.presence is None else self.presence.everyone(self.forum_id, mine)
 
 
 class RoomRegistry:
     """The live documents of one server process, and which sockets each user has open."""
 
-    def __init__(self, store: DocumentStore | None = None, compact_every: int = DEFAULT_COMPACT_EVERY):
+    def __init__(
+        self,
+        store: DocumentStore | None = None,
+        compact_every: int = DEFAULT_COMPACT_EVERY,
+        presence: SharedPresence | None = None,
+        shared: bool = False,
+    ):
         self.store = store or SqlDocumentStore()
         self.compact_every = compact_every
+        self.presence = presence
+        self.shared = shared  # other server processes serve the same forums (REDIS_URL)
         self.rooms: dict[int, LiveDocument] = {}
         self.user_sids: dict[int, set[str]] = {}
         self.sid_forums: dict[str, set[int]] = {}
@@ -244,6 +326,8 @@ class RoomRegistry:
                     last_update_id=last_id,
                     updates_since_snapshot=pending,
                     compact_every=self.compact_every,
+                    presence=self.presence,
+                    shared=self.shared,
                 )
                 self.rooms[forum_id] = live
             return live
