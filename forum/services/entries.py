@@ -9,6 +9,7 @@ from forum.services import ServiceError
 from forum.services.audit import record
 from forum.services.documents import claim_open_forum
 from forum.services.forums import get_forum, participation
+from forum.services.scheduling import is_written_input
 
 WRITERS = (ForumRole.CHAIR, ForumRole.CONTRIBUTOR)
 
@@ -51,6 +52,7 @@ def entry_dict(entry: Entry) -> dict:
         "position": entry.position,
         "author": {"name": entry.author.full_name, "agency": entry.agency.name},
         "created_at": entry.created_at.isoformat(),
+        "written_input": entry.written_input,
     }
 
 
@@ -67,7 +69,12 @@ def add_entry(forum_id: int, user: User, panel: str) -> Entry:
         )
     )
     entry = Entry(
-        forum_id=forum_id, panel=panel, position=position, author_id=user.id, agency_id=user.agency_id
+        forum_id=forum_id,
+        panel=panel,
+        position=position,
+        author_id=user.id,
+        agency_id=user.agency_id,
+        written_input=is_written_input(forum_id),
     )
     db.session.add(entry)
     db.session.flush()

@@ -25,7 +25,7 @@ class EntryView {
     this.typing = h('p', { class: 'forum-entry__typing', id: `${base}-typing`, hidden: true })
     this.label = h('label', { class: 'govuk-label forum-entry__label', for: this.textarea.id }, [
       this.number, this.where,
-      h('span', { class: 'forum-entry__meta' }, [', added by ', h('span', { class: 'forum-entry__author', text: `${entry.author.name} (${entry.author.agency})` })])
+      h('span', { class: 'forum-entry__meta' }, [', added by ', h('span', { class: 'forum-entry__author', text: `${entry.author.name} (${entry.author.agency})${entry.written_input ? ', written input before the forum' : ''}` })])
     ])
     this.buttons = {}
     const children = [this.label, this.textarea, this.typing]
