@@ -150,12 +150,6 @@ def test_pages_show_hostile_text_as_text_and_run_none_of_it(chromium, module_ser
 
 
 EXPORT_SECONDS = 20
-SLOW_PDF = pytest.mark.xfail(
-    strict=True,
-    raises=TimeoutError,
-    reason="finding: WeasyPrint lays out a long entry in the 6Ps table in minutes (5,000 characters: "
-    "~195 s; 1,000 words: ~94 s), blocking the server process while it renders",
-)
 
 
 @contextmanager
@@ -174,9 +168,7 @@ def time_limit(seconds: int):
         signal.signal(signal.SIGALRM, previous)
 
 
-@pytest.mark.parametrize(
-    "fmt", [pytest.param(fmt, marks=SLOW_PDF) if fmt in ("pdf", "zip") else fmt for fmt in sorted(FORMATS)]
-)
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
 def test_every_export_of_a_locked_version_carries_the_text_as_data(module_app, world, fmt):
     with time_limit(EXPORT_SECONDS):
         body, media_type, name = export(world["locked"], 2, fmt, actor_id=None)
