@@ -78,6 +78,8 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
     SESSION_IDLE_MINUTES = 30
+    VOTE_BUDGET = 3
+    DOCUMENT_COMPACT_EVERY = 500
     WTF_CSRF_TIME_LIMIT = None
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = True
@@ -97,6 +99,10 @@ class Config:
         self.SOCKETIO_ALLOWED_ORIGINS = _env_list("ALLOWED_ORIGINS")
         self.FORMULATION_TEMPLATE = os.environ.get("FORMULATION_TEMPLATE", "")
         self.SESSION_IDLE_MINUTES = _env_int("SESSION_IDLE_MINUTES", 30)
+        self.VOTE_BUDGET = _env_int("VOTE_BUDGET", 3)
+        self.DOCUMENT_COMPACT_EVERY = _env_int("DOCUMENT_COMPACT_EVERY", 500)
+        if self.VOTE_BUDGET < 1 or self.DOCUMENT_COMPACT_EVERY < 1:
+            raise ConfigError("VOTE_BUDGET and DOCUMENT_COMPACT_EVERY must be at least 1.")
         self.SERVER_PUBLIC_URL = os.environ.get("SERVER_PUBLIC_URL", "")
         self.MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
         self.MAIL_PORT = _env_int("MAIL_PORT", 25)
