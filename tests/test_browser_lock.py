@@ -1,6 +1,7 @@
 """The facilitated forum in headless Chromium: a chair and a contributor run a short forum to the lock."""
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -257,7 +258,12 @@ def test_objection_override_reopen_timer_and_chair_handover(browsers, people):
     expect(goal).to_be_editable()
     goal.type(" Every day.")
     expect(chair.get_by_role("textbox", name="Goal 1")).to_have_value("J gets to school on time. Every day.")
-    announced = " ".join(nurse.evaluate("window.forumRoom.announcements()"))
+    # Announcements are gathered for a moment before they are read out: wait (bounded) for them.
+    deadline = time.monotonic() + 10
+    announced = ""
+    while "The forum was reopened for review" not in announced and time.monotonic() < deadline:
+        nurse.wait_for_timeout(100)
+        announced = " ".join(nurse.evaluate("window.forumRoom.announcements()"))
     assert "The plan was locked as version 1" in announced
     assert "The forum was reopened for review" in announced
     fits_a_phone(nurse)
