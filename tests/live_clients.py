@@ -173,3 +173,25 @@ async def eventually(predicate, timeout: float = 15, interval: float = 0.05) -> 
             return True
         await asyncio.sleep(interval)
     return predicate()
+
+
+class FacilitatedClient(RoomClient):
+    """A room client that also keeps the latest `facilitation` state the server sent."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.state: dict | None = None
+        self.sio.on("facilitation", self._on_facilitation, namespace=NAMESPACE)
+
+    async def _on_facilitation(self, payload: dict) -> None:
+        self.state = payload
+
+    async def edit(self, root: str, chunk: str) -> dict | None:
+        """Append chunk to a text root and send the update (kept as refused/unsaved if not stored)."""
+        text = self.doc.get(root, type=Text)
+        before = self.doc.get_state()
+        text.insert(len(text), chunk)
+        return await self.send(self.doc.get_update(before))
+
+    def text(self, root: str) -> str:
+        return str(self.doc.get(root, type=Text)) if root in self.doc else ""

@@ -9,12 +9,11 @@ from pathlib import Path
 
 import psycopg2
 import redis
-from pycrdt import Text
 
 from config import TestingConfig
 from forum import create_app
 from tests.conftest import LiveServer
-from tests.live_clients import NAMESPACE, RoomClient
+from tests.live_clients import FacilitatedClient
 
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 REDIS_BASE = "redis://127.0.0.1:6379"
@@ -137,26 +136,7 @@ class Balancer:
                 sink.close()
 
 
-class ScaleClient(RoomClient):
-    """A room client that also keeps the latest `facilitation` state."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.state: dict | None = None
-        self.sio.on("facilitation", self._on_facilitation, namespace=NAMESPACE)
-
-    async def _on_facilitation(self, payload: dict) -> None:
-        self.state = payload
-
-    async def edit(self, root: str, chunk: str) -> dict | None:
-        """Append chunk to a text root and send the update."""
-        text = self.doc.get(root, type=Text)
-        before = self.doc.get_state()
-        text.insert(len(text), chunk)
-        return await self.send(self.doc.get_update(before))
-
-    def text(self, root: str) -> str:
-        return str(self.doc.get(root, type=Text)) if root in self.doc else ""
+ScaleClient = FacilitatedClient  # a room client that keeps the latest facilitation state
 
 
 async def joined(url: str, http, forum_id: int) -> ScaleClient:

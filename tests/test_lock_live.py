@@ -18,7 +18,7 @@ from forum.services.documents import document_texts
 from forum.services.forums import add_participant
 from forum.services.plan import actions, set_review_date
 from forum.services.stages import read_plan
-from tests.live_clients import NAMESPACE, RoomClient, eventually
+from tests.live_clients import FacilitatedClient, eventually
 from tests.lock_factories import (
     CHAIR,
     HEALTH,
@@ -30,28 +30,6 @@ from tests.lock_factories import (
 )
 
 pytestmark = pytest.mark.lock
-
-
-class FacilitatedClient(RoomClient):
-    """A room client that also keeps the latest `facilitation` state the server sent."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.state: dict | None = None
-        self.sio.on("facilitation", self._on_facilitation, namespace=NAMESPACE)
-
-    async def _on_facilitation(self, payload: dict) -> None:
-        self.state = payload
-
-    async def edit(self, root: str, chunk: str) -> dict | None:
-        """Append chunk to a text root and send the update (kept as refused/unsaved if not stored)."""
-        text = self.doc.get(root, type=Text)
-        before = self.doc.get_state()
-        text.insert(len(text), chunk)
-        return await self.send(self.doc.get_update(before))
-
-    def text(self, root: str) -> str:
-        return str(self.doc.get(root, type=Text)) if root in self.doc else ""
 
 
 async def connected(live_server, email: str, forum_id: int) -> FacilitatedClient:
