@@ -28,10 +28,14 @@ HEADER = [
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def neutralise(value: object) -> str:
-    """A cell as text that no spreadsheet will evaluate: formula-like cells get a leading single quote."""
-    text = "" if value is None else wording.reveal_controls(str(value))
+def formula_safe(text: str) -> str:
+    """Text that no spreadsheet will evaluate: a formula-like cell gets a leading single quote."""
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def neutralise(value: object) -> str:
+    """A plan cell as inert text: hidden control characters shown, formulas neutralised."""
+    return formula_safe("" if value is None else wording.reveal_controls(str(value)))
 
 
 def render_csv(version: LockedVersion) -> bytes:

@@ -8,11 +8,10 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Select, select
 
+from forum.exports.csv_export import formula_safe
 from forum.extensions import db
 from forum.models import AuditEvent, Forum, User
 from forum.services import ServiceError
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -76,11 +75,6 @@ def audit_events(
     return [tuple(row) for row in db.session.execute(_query(audit_filter).limit(limit))]
 
 
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
 def audit_csv(audit_filter: AuditFilter) -> bytes:
     """All matching events as CSV, formula-looking cells neutralised."""
     out = io.StringIO()
@@ -89,5 +83,5 @@ def audit_csv(audit_filter: AuditFilter) -> bytes:
     for event, email, reference in db.session.execute(_query(audit_filter)):
         detail = json.dumps(event.detail, sort_keys=True)
         row = [event.id, event.at.isoformat(), event.action, email, reference, detail]
-        writer.writerow([_cell(value) for value in row])
+        writer.writerow([formula_safe("" if value is None else str(value)) for value in row])
     return out.getvalue().encode("utf-8")
