@@ -30,6 +30,11 @@ class ForumRole(enum.StrEnum):
     CONTRIBUTOR = "contributor"
     OBSERVER = "observer"
 
+    @property
+    def writes(self) -> bool:
+        """Whether this role may change the forum (observers only watch)."""
+        return self is not ForumRole.OBSERVER
+
 
 class Forum(db.Model):
     __tablename__ = "forums"

@@ -4,7 +4,7 @@ import base64
 import logging
 import uuid
 
-from flask import current_app, request
+from flask import current_app, request, session
 from flask_login import current_user
 from flask_socketio import Namespace, join_room, leave_room
 
@@ -13,6 +13,7 @@ from forum.realtime import revocation, schemas
 from forum.realtime.facilitation import FACILITATION_EVENTS, FacilitationEvents
 from forum.realtime.limits import connection_guard, rate_limited_reply, refusal_code, unknown_event_reply
 from forum.services import ServiceError
+from forum.services.accounts import session_user_id
 from forum.services.audit import record
 from forum.services.documents import LiveDocument, Person, RoomRegistry, accept_update
 from forum.services.entries import (
@@ -22,9 +23,9 @@ from forum.services.entries import (
     member,
     move_entry,
     remove_entry,
-    writer,
 )
 from forum.services.forums import get_forum
+from forum.services.group_commit import GroupCommit, commit_runner
 from forum.services.presence import SharedPresence
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ def registry() -> RoomRegistry:
             compact_every=current_app.config.get("DOCUMENT_COMPACT_EVERY", 500),
             presence=presence,
             shared=bool(redis_url),
+            group=GroupCommit(commit_runner(socketio.async_mode, db.engine.dialect.name)),
         )
         created.disconnect_hook = lambda sid: socketio.server.disconnect(sid, namespace=schemas.NAMESPACE)
         rooms = current_app.extensions.setdefault(REGISTRY_KEY, created)
@@ -189,8 +191,7 @@ class ForumNamespace(FacilitationEvents, Namespace):
         try:
             data = schemas.validate(schemas.UPDATE, payload)
             live = self._joined(data["forum"])
-            writer(live.forum_id, current_user)
-            accept_update(live, current_user.id, data["update"])
+            accept_update(live, self._signed_in_user_id(), data["update"])
         except ServiceError as error:
             return refusal(error)
         self.socketio.emit(
@@ -273,6 +274,13 @@ class ForumNamespace(FacilitationEvents, Namespace):
                 "message": f"The server failed; nothing was changed. Error reference {error_id}.",
             },
         }
+
+    def _signed_in_user_id(self) -> int:
+        """The connection's user, checked as current_user is but without loading the whole user."""
+        user_id = session_user_id(session.get("_user_id"))
+        if user_id is None:
+            raise ServiceError("You have been signed out. Sign in again to go on.", code="signed_out")
+        return user_id
 
     def _joined(self, forum_id: int) -> LiveDocument:
         """The live document of a forum this connection has joined, or ServiceError not_joined."""

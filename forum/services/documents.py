@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from pycrdt import Doc, Text
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from forum.extensions import db
 from forum.models import DocumentSnapshot, DocumentUpdate, Forum, Stage
 from forum.services import ServiceError
-from forum.services.audit import record
+from forum.services.group_commit import GroupCommit
 from forum.services.presence import SharedPresence
 
 log = logging.getLogger(__name__)
@@ -30,17 +30,28 @@ def claim_open_forum(forum_id: int) -> None:
     """Take the forum row for this transaction unless the forum is locked (ServiceError "locked").
 
     A conditional write, so a concurrent lock either commits first (and this refuses) or waits
-    for this transaction: nothing is accepted into a locked forum.
+    for this transaction: nothing is accepted into a locked forum. A refusal rolls back.
     """
-    result = db.session.execute(
+    try:
+        claim_in_transaction(forum_id)
+    except ServiceError:
+        db.session.rollback()
+        raise
+
+
+def claim_in_transaction(forum_id: int) -> None:
+    """claim_open_forum without the rollback, for a transaction that goes on with other forums.
+
+    A refused claim wrote nothing, so the rest of the transaction is unaffected. Core on the
+    session's connection: it runs for every batch of document updates.
+    """
+    result = db.session.connection().execute(
         update(Forum)
         .where(Forum.id == forum_id, Forum.stage != Stage.LOCKED)
         .values(stage=Forum.stage)
-        .execution_options(synchronize_session=False)
     )
     if result.rowcount == 1:
         return
-    db.session.rollback()
     if db.session.get(Forum, forum_id) is None:
         raise ServiceError("There is no such forum.", code="not_found")
     raise ServiceError("This forum's plan is locked; your change was not saved.", code="locked")
@@ -86,11 +97,12 @@ class DocumentStore(Protocol):
     def load(self, forum_id: int) -> tuple[Doc, int, int]:
         """The document, the id of the last update in it, and how many updates follow the snapshot."""
 
-    def append(self, forum_id: int, user_id: int, data: bytes) -> int:
-        """Durably store an accepted update (refusing if the forum is locked); return its id."""
+    def claim(self, forum_id: int, after: int | None) -> Missed:
+        """Take the forum for the current transaction, refusing (ServiceError) a locked or unknown one
+        without writing anything; with `after`, also return what others stored after that update."""
 
-    def append_after(self, forum_id: int, user_id: int, data: bytes, after: int) -> tuple[int, Missed]:
-        """Store an update like append, and return with its id what others stored after `after`."""
+    def add(self, forum_id: int, updates: list[tuple[int, bytes]]) -> list[int]:
+        """Add (user id, update) pairs to the claimed forum's log in the current transaction; their ids."""
 
     def changes_since(self, forum_id: int, after: int) -> Missed:
         """What was stored after update `after` (a newer snapshot replaces the updates it covers)."""
@@ -107,20 +119,16 @@ class SqlDocumentStore:
         doc = build_doc(missed.snapshot, [data for _id, data in missed.updates])
         return doc, missed.last_id, len(missed.updates)
 
-    def append(self, forum_id: int, user_id: int, data: bytes) -> int:
-        return self.append_after(forum_id, user_id, data, after=None)[0]
-
-    def append_after(self, forum_id: int, user_id: int, data: bytes, after: int | None) -> tuple[int, Missed]:
+    def claim(self, forum_id: int, after: int | None) -> Missed:
         # The claimed forum row serialises appends and compactions of one forum (in every process),
         # so update ids grow in commit order and what is read here cannot change before the commit.
-        claim_open_forum(forum_id)
-        missed = Missed() if after is None else self._read_since(forum_id, after)[0]
-        row = DocumentUpdate(forum_id=forum_id, user_id=user_id, data=data)
-        db.session.add(row)
-        db.session.flush()
-        update_id = row.id
-        db.session.commit()
-        return update_id, missed
+        claim_in_transaction(forum_id)
+        return Missed() if after is None else self._read_since(forum_id, after)[0]
+
+    def add(self, forum_id: int, updates: list[tuple[int, bytes]]) -> list[int]:
+        rows = [{"forum_id": forum_id, "user_id": user_id, "data": data} for user_id, data in updates]
+        statement = insert(DocumentUpdate).returning(DocumentUpdate.id, sort_by_parameter_order=True)
+        return list(db.session.connection().execute(statement, rows).scalars())  # Core: no ORM objects
 
     def changes_since(self, forum_id: int, after: int) -> Missed:
         # Without the forum row, a compaction may commit between the reads (PostgreSQL reads each
@@ -214,10 +222,12 @@ class LiveDocument:
     lock: threading.Lock = field(default_factory=threading.Lock)
     presence: SharedPresence | None = None  # several processes: everyone's presence, via Redis
     shared: bool = False  # several processes write this forum: catch up from the store first
+    group: GroupCommit = field(default_factory=GroupCommit)  # writes its updates, batched with others
 
     def sync_for(self, state_vector: bytes) -> tuple[bytes, bytes]:
         """What the client with state_vector lacks, and the server's state vector."""
         with self.lock:
+            self.refresh()
             self.catch_up()
             try:
                 missing = self.doc.get_update(state_vector) if state_vector else self.doc.get_update()
@@ -225,38 +235,53 @@ class LiveDocument:
                 raise ServiceError("The state vector could not be read.", code="bad_update") from error
             return missing, self.doc.get_state()
 
-    def accept(self, user_id: int, data: bytes) -> tuple[int, list[str]]:
-        """Validate, persist, then apply an update; return its id and the entry roots it changed.
+    def stored(self, last_update_id: int, count: int) -> None:
+        """Note that `count` updates applied by apply() are committed, the last as last_update_id."""
+        self.last_update_id = last_update_id
+        self.updates_since_snapshot += count
 
-        Nothing reaches memory (and so nobody is acknowledged or relayed to) before it is stored.
+    def reload(self) -> None:
+        """Replace the document by the stored one (after a transaction that applied updates failed).
+
+        If the store cannot be read either, the document is marked stale and reloaded before its
+        next use, so nobody is ever sent what was rolled back.
         """
-        check_update(data)
-        with self.lock:
-            after = self.last_update_id if self.shared else None  # one process: nothing to catch up on
-            update_id, missed = self.store.append_after(self.forum_id, user_id, data, after)
-            self._absorb(missed)
-            changed = self._apply(data)
-            self.last_update_id = update_id
-            self.updates_since_snapshot += 1
-            if self.updates_since_snapshot >= self.compact_every:
-                self._compact()
-        return update_id, changed
+        self.stale = True
+        try:
+            doc, last_update_id, pending = self.store.load(self.forum_id)
+        except Exception:
+            db.session.rollback()
+            log.exception("forum %s: the document could not be reloaded", self.forum_id)
+            return
+        self.doc, self.last_update_id, self.updates_since_snapshot = doc, last_update_id, pending
+        self._observed = {}
+        self._watch_roots()
+        self.stale = False
+
+    def refresh(self) -> None:
+        """Reload a stale document, refusing (ServiceError) while the store cannot be read (hold self.lock)."""
+        if self.stale:
+            self.reload()
+        if self.stale:
+            raise ServiceError("The forum could not be loaded; try again in a moment.", code="unavailable")
 
     def catch_up(self) -> None:
         """Apply what other server processes stored since this document's last update (hold self.lock)."""
         if self.shared:
-            self._absorb(self.store.changes_since(self.forum_id, self.last_update_id))
+            self.absorb(self.store.changes_since(self.forum_id, self.last_update_id))
 
-    def _absorb(self, missed: Missed) -> None:
+    def absorb(self, missed: Missed) -> None:
+        """Apply what other processes stored (hold self.lock)."""
         if missed.snapshot is not None:
-            self._apply(missed.snapshot)  # a full state: merging it is idempotent
+            self.apply(missed.snapshot)  # a full state: merging it is idempotent
             self.updates_since_snapshot = 0
         for _update_id, data in missed.updates:
-            self._apply(data)
+            self.apply(data)
             self.updates_since_snapshot += 1
         self.last_update_id = max(self.last_update_id, missed.last_id)
 
-    def _apply(self, data: bytes) -> list[str]:
+    def apply(self, data: bytes) -> list[str]:
+        """Apply an update to memory (hold self.lock); the entry roots it changed."""
         self._changed = set()
         self.doc.apply_update(data)
         for name in list(self.doc.keys()):
@@ -271,11 +296,18 @@ class LiveDocument:
     def __post_init__(self) -> None:
         self._changed: set[str] = set()
         self._observed: dict = {}
+        self.stale = False
+        self._watch_roots()
+
+    def _watch_roots(self) -> None:
         for name in list(self.doc.keys()):
             if ROOT_NAME.match(name):
                 self._observe(name)
 
-    def _compact(self) -> None:
+    def compact_if_due(self) -> None:
+        """Replace the stored log by one snapshot every compact_every updates (hold self.lock)."""
+        if self.updates_since_snapshot < self.compact_every:
+            return
         try:
             self.store.compact(self.forum_id, self.doc.get_update(), self.last_update_id)
             self.updates_since_snapshot = 0
@@ -302,11 +334,13 @@ class RoomRegistry:
         compact_every: int = DEFAULT_COMPACT_EVERY,
         presence: SharedPresence | None = None,
         shared: bool = False,
+        group: GroupCommit | None = None,
     ):
         self.store = store or SqlDocumentStore()
         self.compact_every = compact_every
         self.presence = presence
         self.shared = shared  # other server processes serve the same forums (REDIS_URL)
+        self.group = group or GroupCommit()  # one writer of updates for every room of this process
         self.rooms: dict[int, LiveDocument] = {}
         self.user_sids: dict[int, set[str]] = {}
         self.sid_forums: dict[str, set[int]] = {}
@@ -328,6 +362,7 @@ class RoomRegistry:
                     compact_every=self.compact_every,
                     presence=self.presence,
                     shared=self.shared,
+                    group=self.group,
                 )
                 self.rooms[forum_id] = live
             return live
@@ -396,10 +431,15 @@ class RoomRegistry:
 
 
 def accept_update(live: LiveDocument, user_id: int, data: bytes) -> list[str]:
-    """Store and apply a user's update to a live forum, and audit it; the entry roots it changed."""
-    update_id, roots = live.accept(user_id, data)
-    record("document.update", actor_id=user_id, forum_id=live.forum_id, update_id=update_id, roots=roots)
+    """Check, store, audit and apply a user's update to a live forum; the entry roots it changed.
+
+    Returns once the update is committed (with whatever else was waiting: see group_commit.py), so
+    the caller may acknowledge and relay it. The caller's own transaction is ended first, so that
+    a handler waiting for its batch holds no database connection (hundreds may wait at once).
+    """
+    check_update(data)
     db.session.commit()
+    _update_id, roots = live.group.submit(live, user_id, data)
     return roots
 
 

@@ -8,25 +8,25 @@ from forum.models.base import utcnow
 from forum.services import ServiceError
 from forum.services.audit import record
 from forum.services.documents import claim_open_forum
-from forum.services.forums import get_forum, participation
+from forum.services.forums import NOT_A_PARTICIPANT, OBSERVERS_ONLY_WATCH, get_forum, participation
 from forum.services.scheduling import is_written_input
 
-WRITERS = (ForumRole.CHAIR, ForumRole.CONTRIBUTOR)
+WRITERS = tuple(role for role in ForumRole if role.writes)
 
 
 def member(forum_id: int, user: User) -> Participant:
     """The user's participation in the forum; ServiceError "forbidden" for anyone not in it."""
     participant = participation(forum_id, user.id)
     if participant is None:
-        raise ServiceError("You are not a participant of this forum.", code="forbidden")
+        raise ServiceError(NOT_A_PARTICIPANT, code="forbidden")
     return participant
 
 
 def writer(forum_id: int, user: User) -> Participant:
     """The participation of a chair or contributor; observers and outsiders are refused."""
     participant = member(forum_id, user)
-    if participant.role not in WRITERS:
-        raise ServiceError("Observers can see the forum but not change it.", code="forbidden")
+    if not participant.role.writes:
+        raise ServiceError(OBSERVERS_ONLY_WATCH, code="forbidden")
     return participant
 
 

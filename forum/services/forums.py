@@ -11,6 +11,8 @@ from forum.services.accounts import find_user
 from forum.services.audit import record
 
 REFERENCE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,63}$")
+NOT_A_PARTICIPANT = "You are not a participant of this forum."
+OBSERVERS_ONLY_WATCH = "Observers can see the forum but not change it."
 
 
 def parse_role(role: str) -> ForumRole:
@@ -78,6 +80,25 @@ def participation(forum_id: int, user_id: int) -> Participant | None:
     return db.session.scalar(
         select(Participant).where(Participant.forum_id == forum_id, Participant.user_id == user_id)
     )
+
+
+def writing_refusals(forum_id: int, user_ids: set[int]) -> dict[int, ServiceError]:
+    """Why each of these users may not change the forum (absent: they may), in one query."""
+    roles = dict(
+        db.session.connection().execute(
+            select(Participant.user_id, Participant.role).where(
+                Participant.forum_id == forum_id, Participant.user_id.in_(user_ids)
+            )
+        ).all()
+    )
+    refusals = {}
+    for user_id in user_ids:
+        role = roles.get(user_id)
+        if role is None:
+            refusals[user_id] = ServiceError(NOT_A_PARTICIPANT, code="forbidden")
+        elif not role.writes:
+            refusals[user_id] = ServiceError(OBSERVERS_ONLY_WATCH, code="forbidden")
+    return refusals
 
 
 def forums_for_user(user: User) -> list[tuple[Forum, ForumRole]]:

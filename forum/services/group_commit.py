@@ -1,0 +1,204 @@
+"""Group commit of live document updates: one transaction, and so one fsync, for every update that
+arrived while the previous transaction was being written.
+
+An update is applied to its forum's document in memory inside the transaction that stores it and
+its audit event, under the document's lock; the sender is acknowledged and the room relayed to
+only after that transaction commits. If the transaction fails, the documents it touched are
+reloaded from the database, so memory never holds what the database does not.
+
+Whoever submits while no batch is being written leads: it yields once (so the handlers that are
+already scheduled can add their updates), writes everything queued, then hands the lead to the
+first update that queued meanwhile. Works alike with eventlet green threads and real threads.
+Under eventlet with SQLite the commit itself (its fsync) runs in a real thread, so the server goes
+on receiving, checking and relaying while the disk syncs; the next batch is what arrived meanwhile.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from forum.extensions import db
+from forum.services import ServiceError
+from forum.services.audit import record_many
+from forum.services.forums import writing_refusals
+
+if TYPE_CHECKING:
+    from forum.services.documents import LiveDocument
+
+
+@dataclass(eq=False)
+class PendingUpdate:
+    """One submitted update and, once its batch is written, its outcome."""
+
+    live: LiveDocument
+    user_id: int
+    data: bytes
+    done: threading.Event = field(default_factory=threading.Event)
+    lead: bool = False  # woken to write the next batch rather than with an outcome
+    update_id: int = 0
+    roots: list[str] = field(default_factory=list)
+    error: Exception | None = None
+
+
+def run_here(work: Callable[[], None]) -> None:
+    work()
+
+
+def commit_runner(async_mode: str, dialect: str) -> Callable[[Callable[[], None]], None]:
+    """How a batch's commit is run: in a real thread for SQLite under eventlet, else in place.
+
+    sqlite3 holds the calling thread while the disk syncs, which under eventlet is the whole
+    server; PostgreSQL's driver is made green instead (wsgi.py) and must stay on the hub.
+    """
+    if async_mode == "eventlet" and dialect == "sqlite" and False:
+        from eventlet import tpool
+
+        return tpool.execute
+    return run_here
+
+
+class GroupCommit:
+    """Stores the updates of every live document of one server process, in batches."""
+
+    def __init__(
+        self,
+        run_commit: Callable[[Callable[[], None]], None] = run_here,
+        pause: Callable[[], None] = lambda: time.sleep(0),
+    ):
+        self._run_commit = run_commit
+        self._pause = pause  # under eventlet time.sleep is green: sleep(0) lets ready handlers run
+        self._mutex = threading.Lock()
+        self._queue: list[PendingUpdate] = []
+        self._writing = False
+        self.batches = 0  # how many transactions were written (for tests and the benchmark)
+
+    def submit(self, live: LiveDocument, user_id: int, data: bytes) -> tuple[int, list[str]]:
+        """Store, audit and apply an update; its id and the entry roots it changed. Blocks until committed.
+
+        Raises ServiceError when the forum refuses it (locked, gone), or the database's error.
+        """
+        pending = PendingUpdate(live, user_id, data)
+        with self._mutex:
+            self._queue.append(pending)
+            leading = not self._writing
+            self._writing = True
+        if not leading:
+            pending.done.wait()
+            leading = pending.lead
+        if leading:
+            self._lead()
+        if pending.error is not None:
+            raise pending.error
+        return pending.update_id, pending.roots
+
+    def _lead(self) -> None:
+        self._pause()
+        with self._mutex:
+            batch, self._queue = self._queue, []
+        try:
+            write_batch(batch, self._run_commit)
+            self.batches += 1
+        except Exception as error:  # nobody may be told "saved" by a batch that did not finish
+            for pending in batch:
+                if pending.error is None and not pending.update_id:
+                    pending.error = error
+            raise
+        finally:
+            with self._mutex:
+                if self._queue:
+                    successor = self._queue[0]
+                    successor.lead = True
+                    successor.done.set()
+                else:
+                    self._writing = False
+            for pending in batch:
+                pending.done.set()
+
+
+def write_batch(
+    batch: list[PendingUpdate], run_commit: Callable[[Callable[[], None]], None] = run_here
+) -> None:
+    """Write a batch in one transaction; each pending update gets its id and roots, or its error."""
+    by_forum: dict[int, list[PendingUpdate]] = {}
+    for pending in batch:
+        by_forum.setdefault(id(pending.live), []).append(pending)
+    groups = sorted(by_forum.values(), key=lambda group: group[0].live.forum_id)
+    lives = [group[0].live for group in groups]
+    for live in lives:  # always in forum order, so two writers cannot wait for each other
+        live.lock.acquire()
+    accepted: list[list[PendingUpdate]] = []
+    try:
+        accepted = _claim(groups)
+        for group in accepted:
+            _stage(group)
+        session = db.session()  # this handler's own session, resolved here: the commit may run elsewhere
+        session.flush()  # everything is sent to the database here; only the commit runs elsewhere
+        run_commit(session.commit)
+    except Exception as error:
+        db.session.rollback()
+        for group in groups:
+            if group in accepted or not any(pending.error for pending in group):
+                for pending in group:
+                    pending.error = error
+                group[0].live.reload()  # memory may hold what was just rolled back
+        return
+    else:
+        for group in accepted:
+            live = group[0].live
+            live.stored(group[-1].update_id, len(group))
+            live.compact_if_due()
+    finally:
+        for live in lives:
+            live.lock.release()
+
+
+def _claim(groups: list[list[PendingUpdate]]) -> list[list[PendingUpdate]]:
+    """The groups whose forum is open, each forum taken for this transaction; the others are refused.
+
+    Who may write is checked here, in the transaction that stores the updates, so a role changed
+    or a participant removed before it commits is seen.
+    """
+    accepted = []
+    for group in groups:
+        live = group[0].live
+        refusals = writing_refusals(live.forum_id, {pending.user_id for pending in group})
+        for pending in group:
+            pending.error = refusals.get(pending.user_id)
+        group[:] = [pending for pending in group if pending.error is None]
+        if not group:
+            continue
+        try:
+            live.refresh()
+            missed = live.store.claim(live.forum_id, live.last_update_id if live.shared else None)
+        except ServiceError as refusal:
+            for pending in group:
+                pending.error = refusal
+            continue
+        live.absorb(missed)  # what other processes stored first (several processes only)
+        accepted.append(group)
+    return accepted
+
+
+def _stage(group: list[PendingUpdate]) -> None:
+    """Apply a forum's updates to memory and add them, with their audit events, to the transaction."""
+    live = group[0].live
+    for pending in group:
+        pending.roots = live.apply(pending.data)
+    ids = live.store.add(live.forum_id, [(pending.user_id, pending.data) for pending in group])
+    for pending, update_id in zip(group, ids, strict=True):
+        pending.update_id = update_id
+    record_many(
+        [
+            {
+                "action": "document.update",
+                "actor_id": pending.user_id,
+                "forum_id": live.forum_id,
+                "detail": {"update_id": pending.update_id, "roots": pending.roots},
+            }
+            for pending in group
+        ]
+    )
