@@ -25,7 +25,6 @@ from forum.services.entries import (
     remove_entry,
 )
 from forum.services.forums import get_forum
-from forum.services.group_commit import GroupCommit, commit_runner
 from forum.services.presence import SharedPresence
 
 log = logging.getLogger(__name__)
@@ -43,7 +42,6 @@ def registry() -> RoomRegistry:
             compact_every=current_app.config.get("DOCUMENT_COMPACT_EVERY", 500),
             presence=presence,
             shared=bool(redis_url),
-            group=GroupCommit(commit_runner(socketio.async_mode, db.engine.dialect.name)),
         )
         created.disconnect_hook = lambda sid: socketio.server.disconnect(sid, namespace=schemas.NAMESPACE)
         rooms = current_app.extensions.setdefault(REGISTRY_KEY, created)

@@ -46,9 +46,7 @@ def claim_in_transaction(forum_id: int) -> None:
     session's connection: it runs for every batch of document updates.
     """
     result = db.session.connection().execute(
-        update(Forum)
-        .where(Forum.id == forum_id, Forum.stage != Stage.LOCKED)
-        .values(stage=Forum.stage)
+        update(Forum).where(Forum.id == forum_id, Forum.stage != Stage.LOCKED).values(stage=Forum.stage)
     )
     if result.rowcount == 1:
         return

@@ -83,17 +83,17 @@ def participation(forum_id: int, user_id: int) -> Participant | None:
 
 
 def writing_refusals(forum_id: int, user_ids: set[int]) -> dict[int, ServiceError]:
-    """Why each of these users may not change the forum (absent: they may), in one query."""
-    roles = dict(
-        db.session.connection().execute(
-            select(Participant.user_id, Participant.role).where(
-                Participant.forum_id == forum_id, Participant.user_id.in_(user_ids)
-            )
-        ).all()
-    )
+    """Why each of these users may not change the forum (absent: they may).
+
+    Core on the session's connection, one cached statement per user: it runs for every batch of
+    document updates, and a batch holds few authors per forum.
+    """
+    connection = db.session.connection()
     refusals = {}
     for user_id in user_ids:
-        role = roles.get(user_id)
+        role = connection.execute(
+            select(Participant.role).where(Participant.forum_id == forum_id, Participant.user_id == user_id)
+        ).scalar()
         if role is None:
             refusals[user_id] = ServiceError(NOT_A_PARTICIPANT, code="forbidden")
         elif not role.writes:

@@ -9,8 +9,6 @@ reloaded from the database, so memory never holds what the database does not.
 Whoever submits while no batch is being written leads: it yields once (so the handlers that are
 already scheduled can add their updates), writes everything queued, then hands the lead to the
 first update that queued meanwhile. Works alike with eventlet green threads and real threads.
-Under eventlet with SQLite the commit itself (its fsync) runs in a real thread, so the server goes
-on receiving, checking and relaying while the disk syncs; the next batch is what arrived meanwhile.
 """
 
 from __future__ import annotations
@@ -44,32 +42,10 @@ class PendingUpdate:
     error: Exception | None = None
 
 
-def run_here(work: Callable[[], None]) -> None:
-    work()
-
-
-def commit_runner(async_mode: str, dialect: str) -> Callable[[Callable[[], None]], None]:
-    """How a batch's commit is run: in a real thread for SQLite under eventlet, else in place.
-
-    sqlite3 holds the calling thread while the disk syncs, which under eventlet is the whole
-    server; PostgreSQL's driver is made green instead (wsgi.py) and must stay on the hub.
-    """
-    if async_mode == "eventlet" and dialect == "sqlite" and False:
-        from eventlet import tpool
-
-        return tpool.execute
-    return run_here
-
-
 class GroupCommit:
     """Stores the updates of every live document of one server process, in batches."""
 
-    def __init__(
-        self,
-        run_commit: Callable[[Callable[[], None]], None] = run_here,
-        pause: Callable[[], None] = lambda: time.sleep(0),
-    ):
-        self._run_commit = run_commit
+    def __init__(self, pause: Callable[[], None] = lambda: time.sleep(0)):
         self._pause = pause  # under eventlet time.sleep is green: sleep(0) lets ready handlers run
         self._mutex = threading.Lock()
         self._queue: list[PendingUpdate] = []
@@ -100,7 +76,7 @@ class GroupCommit:
         with self._mutex:
             batch, self._queue = self._queue, []
         try:
-            write_batch(batch, self._run_commit)
+            write_batch(batch)
             self.batches += 1
         except Exception as error:  # nobody may be told "saved" by a batch that did not finish
             for pending in batch:
@@ -119,9 +95,7 @@ class GroupCommit:
                 pending.done.set()
 
 
-def write_batch(
-    batch: list[PendingUpdate], run_commit: Callable[[Callable[[], None]], None] = run_here
-) -> None:
+def write_batch(batch: list[PendingUpdate]) -> None:
     """Write a batch in one transaction; each pending update gets its id and roots, or its error."""
     by_forum: dict[int, list[PendingUpdate]] = {}
     for pending in batch:
@@ -135,9 +109,7 @@ def write_batch(
         accepted = _claim(groups)
         for group in accepted:
             _stage(group)
-        session = db.session()  # this handler's own session, resolved here: the commit may run elsewhere
-        session.flush()  # everything is sent to the database here; only the commit runs elsewhere
-        run_commit(session.commit)
+        db.session.commit()
     except Exception as error:
         db.session.rollback()
         for group in groups:
