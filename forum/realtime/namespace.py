@@ -30,6 +30,7 @@ from forum.services.presence import SharedPresence
 log = logging.getLogger(__name__)
 
 REGISTRY_KEY = "forum_rooms"
+PRESENCE_DELAY = 0.1  # seconds: presence changes within it reach the room as one message
 
 
 def registry() -> RoomRegistry:
@@ -95,13 +96,22 @@ class ForumNamespace(FacilitationEvents, Namespace):
         Every event first passes the connection's rate limit; a connection refused too often for
         its own fault is disconnected (forum/realtime/limits.py).
         """
+        sid = args[0] if args else None
+        try:
+            return self._dispatch(event, sid, *args)
+        finally:
+            # werkzeug keeps each event's Request in the connection's environ; do not hold the last
+            # one (its headers, cookies and payload) for the life of the connection.
+            if sid is not None and (environ := self.server.get_environ(sid, namespace=self.namespace)):
+                environ.pop("werkzeug.request", None)
+
+    def _dispatch(self, event, sid, *args):
         if event in ("connect", "disconnect"):
             try:
                 return super().trigger_event(event, *args)
             finally:
-                if event == "disconnect" and args and (app := self._app_of(args[0])) is not None:
-                    connection_guard(app).forget(args[0])
-        sid = args[0] if args else None
+                if event == "disconnect" and (app := self._app_of(sid)) is not None:
+                    connection_guard(app).forget(sid)
         app = self._app_of(sid)
         if app is None:
             return None  # not a connection of this namespace (any more)
@@ -305,9 +315,24 @@ class ForumNamespace(FacilitationEvents, Namespace):
         )
 
     def _emit_presence(self, live: LiveDocument) -> None:
+        """Tell the room who is in it, soon: changes within PRESENCE_DELAY share one message.
+
+        When a forum starts, everyone joins within seconds; one list per join would send each of
+        n people n lists.
+        """
+        if live.presence_due:
+            return
+        live.presence_due = True
+        self.socketio.start_background_task(self._send_presence, current_app._get_current_object(), live)
+
+    def _send_presence(self, app, live: LiveDocument) -> None:
+        self.socketio.sleep(PRESENCE_DELAY)
+        live.presence_due = False
+        with app.app_context():  # several processes: presence reads roles from the database
+            people = live.people()
         self.socketio.emit(
             schemas.SERVER_PRESENCE,
-            {"forum": live.forum_id, "people": live.people()},
+            {"forum": live.forum_id, "people": people},
             to=room_name(live.forum_id),
             namespace=self.namespace,
         )

@@ -221,6 +221,7 @@ class LiveDocument:
     presence: SharedPresence | None = None  # several processes: everyone's presence, via Redis
     shared: bool = False  # several processes write this forum: catch up from the store first
     group: GroupCommit = field(default_factory=GroupCommit)  # writes its updates, batched with others
+    presence_due: bool = False  # a presence message to the room is scheduled
 
     def sync_for(self, state_vector: bytes) -> tuple[bytes, bytes]:
         """What the client with state_vector lacks, and the server's state vector."""
