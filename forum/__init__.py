@@ -80,10 +80,11 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_realtime(app: Flask) -> None:
-    """Attach the Socket.IO namespaces."""
-    from forum.realtime import register_namespaces
+    """Attach the Socket.IO namespaces; with REDIS_URL, relay access signals between processes."""
+    from forum.realtime import register_namespaces, register_signal_relay
 
     register_namespaces(socketio)
+    register_signal_relay(app)
 
 
 def register_commands(app: Flask) -> None:

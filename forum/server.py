@@ -7,12 +7,16 @@ import socket
 from flask import Flask
 
 from forum.extensions import socketio
+from forum.realtime import RELAY_KEY
 
 log = logging.getLogger(__name__)
 
 
 def serve(app: Flask, host: str, port: int) -> None:
-    """Serve the app until stopped; freezes start-up objects to shorten GC pauses."""
+    """Serve the app until stopped (and listen for other processes' access signals, if any);
+    freezes start-up objects to shorten GC pauses."""
+    if (relay := app.extensions.get(RELAY_KEY)) is not None:
+        socketio.start_background_task(relay.listen, app, socketio.sleep)
     gc.collect()
     gc.freeze()
     log.info("Rethink Forum listening on http://%s:%s", host, port)

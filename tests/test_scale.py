@@ -13,6 +13,7 @@ from flask_migrate import upgrade
 from sqlalchemy import select
 
 from forum.extensions import db
+from forum.models import Participant
 from forum.models.version import PlanVersion
 from forum.services.documents import document_texts
 from forum.services.entries import add_entry
@@ -219,3 +220,78 @@ def test_two_chairs_on_two_processes_locking_at_once_make_one_version(cluster):
         select(PlanVersion.number).where(PlanVersion.forum_id == fid).order_by(PlanVersion.number)
     ).all()
     assert numbers == [1, 2, 3]
+
+
+def test_access_withdrawn_on_one_process_closes_sockets_on_the_other(cluster):
+    """A sign-out and a removal handled by process a close the sockets they concern on process b."""
+    from tests.scale_support import ScaleClient
+    from tests.security_support import post_form
+
+    app, a, b = cluster
+    setup = forum_with_people(People())
+    fid = setup.forum_id
+    participant = db.session.scalar(
+        select(Participant.id).where(Participant.forum_id == fid, Participant.user_id == setup.teacher.id)
+    )
+    laptop, tablet = a.session(HEALTH), a.session(HEALTH)  # two browser sessions of one user
+    chair, teacher = a.session(CHAIR), a.session(SCHOOL)
+
+    async def on_b(http) -> ScaleClient:
+        client = ScaleClient(b.url, http, forum_id=fid)
+        client.sio.reconnection = False
+        await client.connect()
+        assert (await client.join())["ok"]
+        return client
+
+    async def scenario():
+        signed_out, other_device, removed = await on_b(laptop), await on_b(tablet), await on_b(teacher)
+        response = await asyncio.to_thread(post_form, laptop, a.url, "/logout")
+        assert response.status_code == 200
+        closed_on_sign_out = await eventually(lambda: not signed_out.sio.connected, timeout=5)
+        other_still_works = (await other_device.call("facilitation:get", {"forum": fid}))["ok"]
+
+        response = await asyncio.to_thread(
+            post_form, chair, a.url, f"/forums/{fid}/participants/{participant}/remove"
+        )
+        assert response.status_code == 200
+        closed_on_removal = await eventually(lambda: not removed.sio.connected, timeout=5)
+        await other_device.disconnect()
+        return closed_on_sign_out, other_still_works, closed_on_removal
+
+    closed_on_sign_out, other_still_works, closed_on_removal = run(scenario)
+    assert closed_on_sign_out, "signing out on process a left that session's socket on b open"
+    assert other_still_works, "the same user's other session on b was closed too"
+    assert closed_on_removal, "removal on process a left the participant's socket on b open"
+
+
+def test_the_signal_relay_ignores_malformed_and_own_messages_and_resends_the_others(app):
+    import json
+
+    from forum.realtime.signal_relay import RELAYED, SignalRelay
+    from forum.services.signals import session_ended
+
+    reason = unreachable()
+    if reason:
+        pytest.skip(reason)
+    relay = SignalRelay.from_url(flushed_redis(), "relay-test")
+    received = []
+
+    def receiver(sender, **fields):
+        received.append((sender, fields))
+
+    session_ended.connect(receiver)
+    try:
+
+        def message(origin, signal="session_ended", **fields):
+            return json.dumps({"signal": signal, "origin": origin, "fields": fields})
+
+        assert not relay.receive(app, b"not json")
+        assert not relay.receive(app, message("elsewhere", signal="drop_tables", user_id=1))
+        assert not relay.receive(app, json.dumps({"signal": "session_ended"}))
+        assert not relay.receive(app, message(relay.origin, user_id=1, session_key="k"))
+        assert received == []
+        assert relay.receive(app, message("elsewhere", user_id=7, session_key="k"))
+        assert received == [(RELAYED, {"user_id": 7, "session_key": "k"})]
+    finally:
+        session_ended.disconnect(receiver)
+        relay.close()
