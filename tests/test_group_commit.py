@@ -104,9 +104,11 @@ def test_a_locked_forum_in_a_batch_refuses_only_its_own_updates(app, people):
 
 def test_a_failed_commit_is_reported_to_every_author_and_memory_is_rolled_back(app, people):
     chair = people.user("chair@example.org")
+    watcher = people.user("watcher@example.org", agency="Police")
     forum_id = people.forum("RF-FAIL").id
+    watched_id = people.forum("RF-WATCHED", **{"watcher@example.org": "observer"}).id
     rooms = RoomRegistry()
-    live = rooms.room(forum_id)
+    live, watched = rooms.room(forum_id), rooms.room(watched_id)
     author = Doc()
     accept_update(live, chair.id, typed(author, "entry:1", "kept "))
 
@@ -123,10 +125,11 @@ def test_a_failed_commit_is_reported_to_every_author_and_memory_is_rolled_back(a
         lambda n=n: accept_update(live, chair.id, typed(others[n], f"entry:{n + 2}", "lost"))
         for n in range(4)
     ]
+    # In the same batches: an observer's update, refused on its own (its forum has nothing else).
+    jobs.append(lambda: accept_update(watched, watcher.id, typed(Doc(), "entry:9", "no")))
     outcomes = run_threads(app, jobs)
-    assert all(
-        isinstance(outcome, Exception) and not isinstance(outcome, ServiceError) for outcome in outcomes
-    )
+    assert all("refused for the test" in str(outcome) for outcome in outcomes[:4]), outcomes
+    assert isinstance(outcomes[4], ServiceError) and outcomes[4].code == "forbidden", outcomes[4]
     assert document_texts(forum_id) == {"entry:1": "kept "}
     assert sorted(live.doc.keys()) == ["entry:1"], "memory must not keep what was rolled back"
     assert (

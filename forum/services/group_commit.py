@@ -104,7 +104,6 @@ def write_batch(batch: list[PendingUpdate]) -> None:
     lives = [group[0].live for group in groups]
     for live in lives:  # always in forum order, so two writers cannot wait for each other
         live.lock.acquire()
-    accepted: list[list[PendingUpdate]] = []
     try:
         accepted = _claim(groups)
         for group in accepted:
@@ -112,11 +111,11 @@ def write_batch(batch: list[PendingUpdate]) -> None:
         db.session.commit()
     except Exception as error:
         db.session.rollback()
-        for group in groups:
-            if group in accepted or not any(pending.error for pending in group):
-                for pending in group:
-                    pending.error = error
-                group[0].live.reload()  # memory may hold what was just rolled back
+        for pending in batch:
+            if pending.error is None:  # not refused on its own: it fails with the transaction
+                pending.error = error
+        for live in lives:
+            live.reload()  # memory may hold what was just rolled back
         return
     else:
         for group in accepted:
