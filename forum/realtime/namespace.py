@@ -97,15 +97,6 @@ class ForumNamespace(FacilitationEvents, Namespace):
         its own fault is disconnected (forum/realtime/limits.py).
         """
         sid = args[0] if args else None
-        try:
-            return self._dispatch(event, sid, *args)
-        finally:
-            # werkzeug keeps each event's Request in the connection's environ; do not hold the last
-            # one (its headers, cookies and payload) for the life of the connection.
-            if sid is not None and (environ := self.server.get_environ(sid, namespace=self.namespace)):
-                environ.pop("werkzeug.request", None)
-
-    def _dispatch(self, event, sid, *args):
         if event in ("connect", "disconnect"):
             try:
                 return super().trigger_event(event, *args)
