@@ -264,8 +264,8 @@ def test_objection_override_reopen_timer_and_chair_handover(browsers, people):
     while "The forum was reopened for review" not in announced and time.monotonic() < deadline:
         nurse.wait_for_timeout(100)
         announced = " ".join(nurse.evaluate("window.forumRoom.announcements()"))
-    assert "The plan was locked as version 1" in announced
-    assert "The forum was reopened for review" in announced
+    assert "The plan was locked as version 1 (by Cara Chair)" in announced
+    assert "The forum was reopened for review (by Cara Chair)" in announced
     fits_a_phone(nurse)
 
     # The chair hands over to the nurse, who gets the chair's controls.

@@ -85,12 +85,18 @@ def test_full_flow_from_gather_to_locked(live_server, people):
         everyone = [chair, nurse, teacher, observer]
         assert await eventually(lambda: all(c.state and c.state["stage"] == "gather" for c in everyone))
         assert chair.state["chair"]["name"] == "Cara Chair"
+        assert observer.state["by"] is None  # the state sent after a join: nobody changed anything
         assert {b["code"] for b in chair.state["lock_blockers"]} >= {"no_lead_worker", "no_review_date"}
 
         # Gather → Hypothesis: forward needs confirmation; the whole room follows.
         refused(await chair.call("stage:set", {"forum": fid, "stage": "hypothesis"}), "confirm_needed")
         ok(await chair.call("stage:set", {"forum": fid, "stage": "hypothesis", "confirm": True}))
         assert await eventually(lambda: all(c.state["stage"] == "hypothesis" for c in everyone))
+        assert observer.state["by"] == {
+            "user": setup.chair.id,
+            "name": "Cara Chair",
+            "agency": "Children's Social Care",
+        }
         ok(await chair.call("timer:start", {"forum": fid}))
         assert await eventually(lambda: all(c.state["timer"]["running"] for c in everyone))
         ok(await nurse.edit("hypothesis", "Late nights keep J from school."))

@@ -168,11 +168,12 @@ class FacilitationEvents:
     def vote_budget(self) -> int:
         return int(current_app.config.get("VOTE_BUDGET", votes.DEFAULT_VOTE_BUDGET))
 
-    def emit_facilitation(self, forum_id: int, to: str | None = None) -> None:
-        """Send the forum's facilitation state to one connection, or to the whole room."""
+    def emit_facilitation(self, forum_id: int, to: str | None = None, by: dict | None = None) -> None:
+        """Send the forum's facilitation state to one connection, or to the whole room; `by` is who
+        made the change that the state follows (None when nobody did: a join, a role change)."""
         self.socketio.emit(
             SERVER_FACILITATION,
-            facilitation_state(forum_id, self.vote_budget()),
+            {**facilitation_state(forum_id, self.vote_budget()), "by": by},
             to=to or _room().room_name(forum_id),
             namespace=self.namespace,
         )
@@ -194,7 +195,8 @@ class FacilitationEvents:
             }
         except ServiceError as error:
             return _room().refusal(error)
-        self.emit_facilitation(live.forum_id)
+        by = {"user": current_user.id, "name": current_user.full_name, "agency": current_user.agency.name}
+        self.emit_facilitation(live.forum_id, by=by)
         return _room().ok(**extra)
 
     def _seed(self, live: LiveDocument, root: str, entry_id: int | None) -> None:

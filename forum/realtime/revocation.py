@@ -82,7 +82,10 @@ def _tell_room(live) -> None:
         SERVER_PRESENCE, {"forum": live.forum_id, "people": live.people()}, to=room, namespace=NAMESPACE
     )
     socketio.emit(
-        SERVER_FACILITATION, facilitation_state(live.forum_id, budget), to=room, namespace=NAMESPACE
+        SERVER_FACILITATION,
+        {**facilitation_state(live.forum_id, budget), "by": None},
+        to=room,
+        namespace=NAMESPACE,
     )
 
 

@@ -69,5 +69,13 @@ export function describeChanges (before, after, facilitation) {
     say('lock', `The plan was locked as version ${number}`)
   }
   if (before.stage === 'locked' && after.stage !== 'locked') say('reopen', 'The forum was reopened for review')
-  return changes
+  return after.by ? changes.map(change => withActor(change, after.by)) : changes
+}
+
+// Changes whose words do not already name who made them say so: on a shared screen and in a
+// screen reader, "The room moved to Plan (by Ada Chair)".
+const NAMED_BY_THE_SERVER = new Set(['stage', 'timer', 'priorities', 'goal', 'action', 'review', 'lock', 'reopen'])
+
+function withActor (change, by) {
+  return NAMED_BY_THE_SERVER.has(change.family) ? { ...change, text: `${change.text} (by ${by.name})` } : change
 }
