@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from flask import g
 
 from config import TestingConfig
 from forum import create_app
@@ -56,8 +57,17 @@ def database_path(migrated_database, tmp_path) -> Path:
 
 @pytest.fixture
 def app(database_path):
-    """The application with a fresh migrated database, inside an app context."""
+    """The application with a fresh migrated database, inside an app context.
+
+    That context stays open, so every test request would share one `g`, where Flask-Login caches
+    the signed-in user: each request forgets it first and loads its own, as the real server does.
+    """
     app = make_app(database_path)
+
+    def forget_user() -> None:
+        g.pop("_login_user", None)
+
+    app.before_request_funcs.setdefault(None, []).insert(0, forget_user)
     with app.app_context():
         yield app
         db.session.remove()

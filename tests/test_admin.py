@@ -6,7 +6,6 @@ import re
 import aiohttp
 import pytest
 import socketio
-from flask import g
 from sqlalchemy import func, select
 
 from forum.extensions import db
@@ -18,20 +17,6 @@ from tests.conftest import PASSWORD, csrf_token_from, sign_in
 pytestmark = pytest.mark.admin
 
 NEW_PASSWORD = "a-brand-new-long-passphrase"
-
-
-@pytest.fixture(autouse=True)
-def user_loaded_per_request(app):
-    """Load the signed-in user afresh for each test request, as the real server does.
-
-    The `app` fixture keeps one app context open, so every test request shares one `g`, where
-    Flask-Login caches the user: with two test clients the second would see the first's user.
-    """
-
-    def forget_user() -> None:
-        g.pop("_login_user", None)
-
-    app.before_request_funcs.setdefault(None, []).insert(0, forget_user)
 
 
 @pytest.fixture

@@ -18,7 +18,6 @@ from forum.services.invitations import INVITATION, invite
 from forum.services.scheduling import LIVE, LOCKED, UNDER_REVIEW, UPCOMING, is_written_input, my_forums
 from forum.services.signed_links import sign
 from tests.conftest import csrf_token_from, sign_in
-from tests.test_admin import user_loaded_per_request  # noqa: F401 - autouse fixture
 
 pytestmark = pytest.mark.admin
 
