@@ -12,7 +12,6 @@ from forum.services.accounts import create_agency, create_user
 from forum.services.administration import current_template
 from forum.services.forums import add_participant, create_forum
 from forum.services.invitations import invite
-from forum.services.templates import load_template
 
 agency_cli = AppGroup("agency", help="Manage agencies.")
 user_cli = AppGroup("user", help="Manage user accounts.")
@@ -153,7 +152,7 @@ def seed_demo() -> None:
 
     if not current_app.config.get("SEED_DEMO"):
         raise click.ClickException("Demo data is only seeded in development mode.")
-    lines = seed(load_template(current_app.config["FORMULATION_TEMPLATE"]))
+    lines = seed(current_template(current_app.config["FORMULATION_TEMPLATE"]))
     for line in lines:
         click.echo(line)
 
