@@ -6,7 +6,7 @@ from flask import Flask, current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 
 from forum.extensions import db, login_manager
-from forum.services.accounts import load_session_user
+from forum.services.accounts import browser_session_ended, end_browser_session, load_session_user
 from forum.services.audit import record
 from forum.services.signals import session_ended
 
@@ -28,11 +28,23 @@ def session_key() -> str | None:
     return None if started is None else repr(started)
 
 
-def end_session() -> None:
-    """Audit a sign-out (the caller logs the user out)."""
+def end_session(reason: str = "auth.sign_out") -> None:
+    """End this browser session for good (a copy of its cookie is refused from now on) and audit
+    it; the caller then logs the user out."""
     if current_user.is_authenticated:
-        record("auth.sign_out", actor_id=current_user.id)
+        keep = current_app.config["PERMANENT_SESSION_LIFETIME"]
+        end_browser_session(current_user.id, session_key(), keep)
+        record(reason, actor_id=current_user.id)
         db.session.commit()
+
+
+def load_user(session_id: str):
+    """Flask-Login's loader: the session's user, unless the user's token changed or this browser
+    session was ended (a copied cookie outliving a sign-out)."""
+    user = load_session_user(session_id)
+    if user is not None and browser_session_ended(user.id, session_key()):
+        return None
+    return user
 
 
 def _expired() -> str | None:
@@ -53,7 +65,7 @@ def register_session(app: Flask) -> None:
     login_manager.login_message = "Sign in to continue."
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
-    login_manager.user_loader(load_session_user)
+    login_manager.user_loader(load_user)
 
     @app.before_request
     def enforce_session_limits():
@@ -62,6 +74,7 @@ def register_session(app: Flask) -> None:
         reason = _expired()
         if reason:
             user_id, key = current_user.id, session_key()
+            end_session("auth.session_expired")
             logout_user()
             session.clear()
             session_ended.send(None, user_id=user_id, session_key=key)

@@ -6,13 +6,14 @@ from forum.models.document import DocumentSnapshot, DocumentUpdate
 from forum.models.entry import Entry
 from forum.models.forum import Forum, ForumRole, Participant, Stage
 from forum.models.invitation import FormulationTemplate, Invitation, InvitationState, PasswordLink
-from forum.models.user import User
+from forum.models.user import EndedSession, User
 
 __all__ = [
     "Agency",
     "AuditEvent",
     "DocumentSnapshot",
     "DocumentUpdate",
+    "EndedSession",
     "Entry",
     "Forum",
     "FormulationTemplate",

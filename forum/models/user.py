@@ -36,3 +36,14 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id}>"
+
+
+class EndedSession(db.Model):
+    """A signed-in browser session that ended (signed out, or timed out): a copy of its cookie,
+    taken before it ended, is refused. Rows older than the absolute session lifetime are purged."""
+
+    __tablename__ = "ended_sessions"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    session_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ended_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

@@ -1,14 +1,15 @@
 """Agencies and user accounts."""
 
 import secrets
+from datetime import UTC, datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import lazyload
 
 from forum.auth.passwords import check_strength, hash_password, verify_password
 from forum.extensions import db
-from forum.models import Agency, User
+from forum.models import Agency, EndedSession, User
 from forum.services import ServiceError
 from forum.services.audit import record
 
@@ -91,6 +92,20 @@ def authenticate(email: str, password: str, ip: str | None = None) -> User | Non
     record("auth.sign_in_failed", actor_id=user.id if user else None, ip=ip)
     db.session.commit()
     return None
+
+
+def end_browser_session(user_id: int, key: str | None, keep: timedelta) -> None:
+    """Remember that one browser session of a user ended, so a copy of its cookie is refused; forget
+    endings older than `keep` (the absolute session lifetime: their cookies have expired anyway).
+    The caller commits."""
+    db.session.execute(delete(EndedSession).where(EndedSession.ended_at < datetime.now(UTC) - keep))
+    if key is not None and db.session.get(EndedSession, (user_id, key)) is None:
+        db.session.add(EndedSession(user_id=user_id, session_key=key))
+
+
+def browser_session_ended(user_id: int, key: str | None) -> bool:
+    """Whether that browser session of the user was ended (signed out or timed out)."""
+    return key is not None and db.session.get(EndedSession, (user_id, key)) is not None
 
 
 def session_user_id(session_id: str | None) -> int | None:
