@@ -108,28 +108,34 @@ def browser_session_ended(user_id: int, key: str | None) -> bool:
     return key is not None and db.session.get(EndedSession, (user_id, key)) is not None
 
 
+def _split_session_id(session_id: str | None) -> tuple[int, str] | None:
+    """The user id and token of a Flask-Login session id ("user_id:token"), or None if malformed."""
+    user_id, _, token = (session_id or "").partition(":")
+    return (int(user_id), token) if user_id.isdigit() and token else None
+
+
 def session_user_id(session_id: str | None) -> int | None:
     """load_session_user's check without loading the user: the id if the session is still valid.
 
     One light query, for socket events sent many times a second (document updates).
     """
-    user_id, _, token = (session_id or "").partition(":")
-    if not user_id.isdigit() or not token:
+    if (parts := _split_session_id(session_id)) is None:
         return None
-    statement = select(User.session_token).where(User.id == int(user_id), User.active)
+    user_id, token = parts
+    statement = select(User.session_token).where(User.id == user_id, User.active)
     stored = db.session.connection().execute(statement).scalar()
     if stored is None or not secrets.compare_digest(stored, token):
         return None
-    return int(user_id)
+    return user_id
 
 
 def load_session_user(session_id: str) -> User | None:
     """The user for a Flask-Login session id ("user_id:token"); None if revoked."""
-    user_id, _, token = session_id.partition(":")
-    if not user_id.isdigit() or not token:
+    if (parts := _split_session_id(session_id)) is None:
         return None
-    # Every socket event loads its user: the agency is loaded only if the event uses it.
-    user = db.session.get(User, int(user_id), options=[lazyload(User.agency)])
+    user_id, token = parts
+    # Requests and socket events load their user often: the agency only if they use it.
+    user = db.session.get(User, user_id, options=[lazyload(User.agency)])
     if user is None or not user.active or not secrets.compare_digest(user.session_token, token):
         return None
     return user

@@ -8,7 +8,7 @@ from forum.models.base import utcnow
 from forum.services import ServiceError
 from forum.services.audit import record
 from forum.services.documents import claim_open_forum
-from forum.services.forums import NOT_A_PARTICIPANT, OBSERVERS_ONLY_WATCH, get_forum, participation
+from forum.services.forums import NOT_A_PARTICIPANT, get_forum, participation, write_refusal
 from forum.services.scheduling import is_written_input
 
 WRITERS = tuple(role for role in ForumRole if role.writes)
@@ -25,8 +25,8 @@ def member(forum_id: int, user: User) -> Participant:
 def writer(forum_id: int, user: User) -> Participant:
     """The participation of a chair or contributor; observers and outsiders are refused."""
     participant = member(forum_id, user)
-    if not participant.role.writes:
-        raise ServiceError(OBSERVERS_ONLY_WATCH, code="forbidden")
+    if (refusal := write_refusal(participant.role)) is not None:
+        raise refusal
     return participant
 
 

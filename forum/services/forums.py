@@ -82,6 +82,15 @@ def participation(forum_id: int, user_id: int) -> Participant | None:
     )
 
 
+def write_refusal(role: ForumRole | None) -> ServiceError | None:
+    """Why someone with this role (None: not a participant) may not change a forum, or None."""
+    if role is None:
+        return ServiceError(NOT_A_PARTICIPANT, code="forbidden")
+    if not role.writes:
+        return ServiceError(OBSERVERS_ONLY_WATCH, code="forbidden")
+    return None
+
+
 def writing_refusals(forum_id: int, user_ids: set[int]) -> dict[int, ServiceError]:
     """Why each of these users may not change the forum (absent: they may).
 
@@ -94,10 +103,8 @@ def writing_refusals(forum_id: int, user_ids: set[int]) -> dict[int, ServiceErro
         role = connection.execute(
             select(Participant.role).where(Participant.forum_id == forum_id, Participant.user_id == user_id)
         ).scalar()
-        if role is None:
-            refusals[user_id] = ServiceError(NOT_A_PARTICIPANT, code="forbidden")
-        elif not role.writes:
-            refusals[user_id] = ServiceError(OBSERVERS_ONLY_WATCH, code="forbidden")
+        if (refusal := write_refusal(role)) is not None:
+            refusals[user_id] = refusal
     return refusals
 
 
