@@ -51,6 +51,7 @@ class RoomClient:
         self.acked: list[bytes] = []  # updates the server acknowledged
         self.refused: list[dict] = []  # error acknowledgements, kept with their update
         self.unsaved: list[bytes] = []  # sent while disconnected or unanswered; resent on join
+        self.out_of_sync = 0  # updates refused out_of_sync (each followed by a re-sync)
         self.entries: list[dict] = []
         self.presence: list[dict] = []
         self.join_reply: dict | None = None
@@ -118,6 +119,11 @@ class RoomClient:
             self.acked.append(update)
         elif reply["error"]["code"] == "not_joined":
             self.unsaved.append(update)  # reconnected but not yet joined again: the join resends it
+        elif reply["error"]["code"] == "out_of_sync":
+            self.unsaved.append(update)  # builds on something the server lacks: the re-sync sends both
+            self.out_of_sync += 1
+            if self._rejoin is None or self._rejoin.done():
+                self._rejoin = asyncio.create_task(self._join_again())
         else:
             self.refused.append({"reply": reply, "update": update})
         return reply

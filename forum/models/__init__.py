@@ -5,6 +5,7 @@ from forum.models.audit import AuditEvent
 from forum.models.document import DocumentSnapshot, DocumentUpdate
 from forum.models.entry import Entry
 from forum.models.forum import Forum, ForumRole, Participant, Stage
+from forum.models.frozen_client import FrozenClient
 from forum.models.invitation import FormulationTemplate, Invitation, InvitationState, PasswordLink
 from forum.models.user import EndedSession, User
 
@@ -17,6 +18,7 @@ __all__ = [
     "Entry",
     "Forum",
     "FormulationTemplate",
+    "FrozenClient",
     "ForumRole",
     "Invitation",
     "InvitationState",

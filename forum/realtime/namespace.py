@@ -45,6 +45,7 @@ def registry() -> RoomRegistry:
             shared=bool(redis_url),
         )
         created.disconnect_hook = lambda sid: socketio.server.disconnect(sid, namespace=schemas.NAMESPACE)
+        created.relay = relay_to_own_clients
         rooms = current_app.extensions.setdefault(REGISTRY_KEY, created)
         if rooms is created and presence is not None:
             socketio.start_background_task(presence.keep_alive, socketio.sleep)
@@ -53,6 +54,17 @@ def registry() -> RoomRegistry:
 
 def room_name(forum_id: int) -> str:
     return f"forum:{forum_id}"
+
+
+def relay_to_own_clients(forum_id: int, update: bytes) -> None:
+    """Send an update to this process's clients in a forum (not through Redis: each process does its own)."""
+    socketio.emit(
+        schemas.SERVER_UPDATE,
+        {"forum": forum_id, "update": b64(update)},
+        to=room_name(forum_id),
+        namespace=schemas.NAMESPACE,
+        ignore_queue=True,
+    )
 
 
 def ok(**fields) -> dict:
@@ -87,6 +99,7 @@ class ForumNamespace(FacilitationEvents, Namespace):
         schemas.ENTRY_MOVE: "on_entry_move",
         schemas.FOCUS: "on_focus",
         schemas.LEAVE: "on_leave",
+        schemas.SYNC: "on_sync",
         **FACILITATION_EVENTS,
     }
 
@@ -152,7 +165,6 @@ class ForumNamespace(FacilitationEvents, Namespace):
             forum_id = data["forum"]
             participant = member(forum_id, current_user)
             forum = get_forum(forum_id)
-            missing, server_sv = registry().room(forum_id).sync_for(data.get("sv", b""))
         except ServiceError as error:
             return refusal(error)
         person = Person(
@@ -161,8 +173,18 @@ class ForumNamespace(FacilitationEvents, Namespace):
             agency=current_user.agency.name,
             role=participant.role.value,
         )
+        # In the room before the sync is computed: whatever is accepted meanwhile, on any process,
+        # is either in the sync or relayed to this connection.
+        was_in = registry().is_in(request.sid, forum_id)
         live = registry().joined(request.sid, forum_id, person)
         join_room(room_name(forum_id))
+        try:
+            missing, server_sv = live.sync_for(data.get("sv", b""))
+        except ServiceError as error:
+            if not was_in:
+                registry().left(request.sid, forum_id)
+                leave_room(room_name(forum_id))
+            return refusal(error)
         record("forum.join", actor_id=current_user.id, forum_id=forum_id, role=participant.role.value)
         reply = ok(
             forum={
@@ -201,6 +223,16 @@ class ForumNamespace(FacilitationEvents, Namespace):
             namespace=self.namespace,
         )
         return ok()
+
+    def on_sync(self, payload=None):
+        """What the client lacks (by its state vector), and the server's state vector: the periodic re-sync."""
+        try:
+            data = schemas.validate(schemas.SYNC, payload)
+            live = self._joined(data["forum"])
+            missing, server_sv = live.sync_for(data["sv"], fresh=False)
+        except ServiceError as error:
+            return refusal(error)
+        return ok(update=b64(missing), sv=b64(server_sv))
 
     def on_entry_add(self, payload=None):
         try:
@@ -266,6 +298,7 @@ class ForumNamespace(FacilitationEvents, Namespace):
         error_id = uuid.uuid4().hex[:12]
         event = getattr(request, "event", {}).get("message", "?")
         log.error("socket event %r failed: error %s (%s)", event, error_id, type(error).__name__)
+
         return {
             "ok": False,
             "error": {

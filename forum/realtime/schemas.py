@@ -17,6 +17,7 @@ ENTRY_REMOVE = "entry:remove"
 ENTRY_MOVE = "entry:move"
 FOCUS = "focus"
 LEAVE = "leave"
+SYNC = "sync"
 
 # Server → client
 SERVER_UPDATE = "update"
@@ -52,6 +53,7 @@ SCHEMAS: dict[str, Schema] = {
     ENTRY_MOVE: Schema({"forum": Field("id"), "entry": Field("id"), "direction": Field("direction")}),
     FOCUS: Schema({"forum": Field("id"), "entry": Field("id", nullable=True)}),
     LEAVE: Schema({"forum": Field("id")}),
+    SYNC: Schema({"forum": Field("id"), "sv": Field("base64")}, max_bytes=64 * KIB),
 }
 
 

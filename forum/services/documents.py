@@ -3,6 +3,8 @@
 import logging
 import re
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -10,8 +12,9 @@ from pycrdt import Doc, Text
 from sqlalchemy import delete, func, insert, select, update
 
 from forum.extensions import db
-from forum.models import DocumentSnapshot, DocumentUpdate, Forum, Stage
+from forum.models import DocumentSnapshot, DocumentUpdate, Forum, FrozenClient, Stage
 from forum.services import ServiceError
+from forum.services.crdt_updates import check_integrated, state_vector
 from forum.services.group_commit import GroupCommit
 from forum.services.presence import SharedPresence
 
@@ -24,6 +27,11 @@ ROOT_NAME = re.compile(
 )
 DEFAULT_COMPACT_EVERY = 500
 CATCH_UP_ATTEMPTS = 5
+EMPTY_UPDATE = b"\x00\x00"
+CATCH_UP_EVERY = 1.0  # seconds: a periodic re-sync reads the store at most this often per room
+ALREADY_REFUSED = (
+    "This change builds on a change that was refused earlier; the page will load the forum again."
+)
 
 
 def claim_open_forum(forum_id: int) -> None:
@@ -108,6 +116,15 @@ class DocumentStore(Protocol):
     def compact(self, forum_id: int, data: bytes, upto_update_id: int) -> None:
         """Replace the updates up to upto_update_id by one snapshot."""
 
+    def read(self, forum_id: int) -> tuple[Doc, int, int]:
+        """As load, inside the current transaction (which goes on)."""
+
+    def frozen(self, forum_id: int) -> dict[int, int]:
+        """The CRDT clients refused for good in this forum, each with the clock it was frozen at."""
+
+    def freeze(self, forum_id: int, clients: dict[int, int], code: str) -> None:
+        """Record clients refused for good, in the current transaction (an earlier freeze stands)."""
+
 
 class SqlDocumentStore:
     """The database store: document_updates (append-only log) and document_snapshots."""
@@ -116,6 +133,27 @@ class SqlDocumentStore:
         missed = self.changes_since(forum_id, 0)
         doc = build_doc(missed.snapshot, [data for _id, data in missed.updates])
         return doc, missed.last_id, len(missed.updates)
+
+    def read(self, forum_id: int) -> tuple[Doc, int, int]:
+        missed, _base = self._read_since(forum_id, 0)
+        doc = build_doc(missed.snapshot, [data for _id, data in missed.updates])
+        return doc, missed.last_id, len(missed.updates)
+
+    def frozen(self, forum_id: int) -> dict[int, int]:
+        rows = db.session.connection().execute(
+            select(FrozenClient.client_id, FrozenClient.clock).where(FrozenClient.forum_id == forum_id)
+        )
+        return {row.client_id: row.clock for row in rows}
+
+    def freeze(self, forum_id: int, clients: dict[int, int], code: str) -> None:
+        known = self.frozen(forum_id)
+        rows = [
+            {"forum_id": forum_id, "client_id": client, "clock": clock, "code": code}
+            for client, clock in clients.items()
+            if client not in known
+        ]
+        if rows:
+            db.session.execute(insert(FrozenClient), rows)
 
     def claim(self, forum_id: int, after: int | None) -> Missed:
         # The claimed forum row serialises appends and compactions of one forum (in every process),
@@ -222,17 +260,59 @@ class LiveDocument:
     shared: bool = False  # several processes write this forum: catch up from the store first
     group: GroupCommit = field(default_factory=GroupCommit)  # writes its updates, batched with others
     presence_due: bool = False  # a presence message to the room is scheduled
+    frozen: dict[int, int] = field(default_factory=dict)  # CRDT client id -> clock refused for good
+    relay: Callable[[int, bytes], None] | None = None  # sends an update to this process's own clients
+    caught_up_at: float = 0.0  # time.monotonic() of the last read of the store (several processes)
 
-    def sync_for(self, state_vector: bytes) -> tuple[bytes, bytes]:
-        """What the client with state_vector lacks, and the server's state vector."""
+    def sync_for(self, client_state: bytes, fresh: bool = True) -> tuple[bytes, bytes]:
+        """What the client with client_state lacks, and the server's state vector.
+
+        With several processes the store is read first (at most every CATCH_UP_EVERY seconds unless
+        `fresh`), so what another process stored reaches this client even if its broadcast did not.
+        """
         with self.lock:
             self.refresh()
-            self.catch_up()
+            if fresh or time.monotonic() - self.caught_up_at >= CATCH_UP_EVERY:
+                self.catch_up()
             try:
-                missing = self.doc.get_update(state_vector) if state_vector else self.doc.get_update()
+                missing = self.doc.get_update(client_state) if client_state else self.doc.get_update()
             except Exception as error:
                 raise ServiceError("The state vector could not be read.", code="bad_update") from error
             return missing, self.doc.get_state()
+
+    def integrate(self, pending: list) -> list:
+        """Apply each pending update (.data) to memory, setting its .roots or its .error; the accepted.
+
+        An update is accepted only if it integrates completely and adds nothing of a client refused
+        for good. When one is refused, memory is read again from the store (inside the caller's
+        transaction) and the others applied afresh, until every one left is accepted: memory then
+        holds exactly the store plus the accepted updates. Hold self.lock.
+        """
+        while True:
+            for item in pending:
+                try:
+                    item.roots = self.apply_checked(item.data)
+                except ServiceError as refusal:
+                    item.error = refusal
+            accepted = [item for item in pending if item.error is None]
+            if len(accepted) == len(pending):
+                return accepted
+            self.doc, self.last_update_id, self.updates_since_snapshot = self.store.read(self.forum_id)
+            self._observed = {}
+            self._watch_roots()
+            pending = accepted
+
+    def apply_checked(self, data: bytes) -> list[str]:
+        """apply(), refusing (ServiceError) an update that did not integrate or moves a frozen client."""
+        before = state_vector(self.doc.get_state()) if self.frozen else {}
+        roots = self.apply(data)
+        check_integrated(self.doc, data)
+        if self.frozen:
+            after = state_vector(self.doc.get_state())
+            for client, clock in self.frozen.items():
+                if after.get(client, 0) > max(before.get(client, 0), clock):
+                    raise ServiceError(ALREADY_REFUSED, code="already_refused")
+        return roots
 
     def stored(self, last_update_id: int, count: int) -> None:
         """Note that `count` updates applied by apply() are committed, the last as last_update_id."""
@@ -256,6 +336,14 @@ class LiveDocument:
         self._observed = {}
         self._watch_roots()
         self.stale = False
+        self.frozen = self.read_frozen()
+
+    def read_frozen(self) -> dict[int, int]:
+        """The clients refused for good, from the store (ends the read transaction)."""
+        try:
+            return self.store.frozen(self.forum_id)
+        finally:
+            db.session.commit()  # end the read transaction
 
     def refresh(self) -> None:
         """Reload a stale document, refusing (ServiceError) while the store cannot be read (hold self.lock)."""
@@ -267,10 +355,18 @@ class LiveDocument:
     def catch_up(self) -> None:
         """Apply what other server processes stored since this document's last update (hold self.lock)."""
         if self.shared:
+            self.caught_up_at = time.monotonic()
             self.absorb(self.store.changes_since(self.forum_id, self.last_update_id))
 
     def absorb(self, missed: Missed) -> None:
-        """Apply what other processes stored (hold self.lock)."""
+        """Apply what other processes stored (hold self.lock), and relay it to this process's clients.
+
+        Their broadcast may not have reached this process (it died between its commit and its
+        publish, or the client joined while it was on its way): relaying again is harmless.
+        """
+        if missed.snapshot is None and not missed.updates:
+            return
+        before = self.doc.get_state()
         if missed.snapshot is not None:
             self.apply(missed.snapshot)  # a full state: merging it is idempotent
             self.updates_since_snapshot = 0
@@ -278,6 +374,10 @@ class LiveDocument:
             self.apply(data)
             self.updates_since_snapshot += 1
         self.last_update_id = max(self.last_update_id, missed.last_id)
+        if self.relay is not None:
+            news = self.doc.get_update(before)
+            if news != EMPTY_UPDATE:
+                self.relay(self.forum_id, news)
 
     def apply(self, data: bytes) -> list[str]:
         """Apply an update to memory (hold self.lock); the entry roots it changed."""
@@ -344,6 +444,7 @@ class RoomRegistry:
         self.user_sids: dict[int, set[str]] = {}
         self.sid_forums: dict[str, set[int]] = {}
         self.disconnect_hook = None  # set by the realtime layer: callable(sid)
+        self.relay = None  # set by the realtime layer: callable(forum id, update) to this process's clients
         self._lock = threading.Lock()
 
     def room(self, forum_id: int) -> LiveDocument:
@@ -362,7 +463,9 @@ class RoomRegistry:
                     presence=self.presence,
                     shared=self.shared,
                     group=self.group,
+                    relay=self.relay,
                 )
+                live.frozen = live.read_frozen()
                 self.rooms[forum_id] = live
             return live
 

@@ -22,10 +22,14 @@ from typing import TYPE_CHECKING
 from forum.extensions import db
 from forum.services import ServiceError
 from forum.services.audit import record_many
+from forum.services.crdt_updates import advanced_clients
 from forum.services.forums import writing_refusals
 
 if TYPE_CHECKING:
     from forum.services.documents import LiveDocument
+
+# Refusals that stand: the browser discards the refused change, so nothing built on it may come later.
+FINAL_REFUSALS = frozenset({"forbidden", "locked"})
 
 
 @dataclass(eq=False)
@@ -104,10 +108,13 @@ def write_batch(batch: list[PendingUpdate]) -> None:
     lives = [group[0].live for group in groups]
     for live in lives:  # always in forum order, so two writers cannot wait for each other
         live.lock.acquire()
+    frozen: list[tuple[LiveDocument, dict[int, int]]] = []
     try:
         accepted = _claim(groups)
         for group in accepted:
             _stage(group)
+        for group in groups:
+            frozen.extend(_freeze_refused(group))
         db.session.commit()
     except Exception as error:
         db.session.rollback()
@@ -119,19 +126,23 @@ def write_batch(batch: list[PendingUpdate]) -> None:
         return
     else:
         for group in accepted:
-            live = group[0].live
-            live.stored(group[-1].update_id, len(group))
-            live.compact_if_due()
+            if group:  # every update of a forum may have been refused while it was applied
+                live = group[0].live
+                live.stored(group[-1].update_id, len(group))
+                live.compact_if_due()
+        for live, clients in frozen:
+            live.frozen = {**clients, **live.frozen}
     finally:
         for live in lives:
             live.lock.release()
 
 
 def _claim(groups: list[list[PendingUpdate]]) -> list[list[PendingUpdate]]:
-    """The groups whose forum is open, each forum taken for this transaction; the others are refused.
+    """Of each forum's updates, those its writers may send, each forum taken for this transaction.
 
     Who may write is checked here, in the transaction that stores the updates, so a role changed
-    or a participant removed before it commits is seen.
+    or a participant removed before it commits is seen. The groups are left whole (with each
+    refused update's error set); the accepted are returned as new lists.
     """
     accepted = []
     for group in groups:
@@ -139,26 +150,49 @@ def _claim(groups: list[list[PendingUpdate]]) -> list[list[PendingUpdate]]:
         refusals = writing_refusals(live.forum_id, {pending.user_id for pending in group})
         for pending in group:
             pending.error = refusals.get(pending.user_id)
-        group[:] = [pending for pending in group if pending.error is None]
-        if not group:
+        writable = [pending for pending in group if pending.error is None]
+        if not writable:
             continue
         try:
             live.refresh()
             missed = live.store.claim(live.forum_id, live.last_update_id if live.shared else None)
         except ServiceError as refusal:
-            for pending in group:
+            for pending in writable:
                 pending.error = refusal
             continue
         live.absorb(missed)  # what other processes stored first (several processes only)
-        accepted.append(group)
+        if live.shared:
+            live.frozen = live.store.frozen(live.forum_id)  # another process may have refused a client
+        accepted.append(writable)
     return accepted
+
+
+def _freeze_refused(group: list[PendingUpdate]) -> list[tuple[LiveDocument, dict[int, int]]]:
+    """Record the CRDT clients of updates refused for good, so that what builds on them is refused too.
+
+    A browser that rejoins sends everything the server lacks, refused text included; the store
+    remembers whose text it was (client id and clock) and refuses it then (already_refused).
+    """
+    live = group[0].live
+    clients: dict[int, int] = {}
+    code = ""
+    for pending in group:
+        if pending.error is not None and getattr(pending.error, "code", None) in FINAL_REFUSALS:
+            code = pending.error.code
+            for client, clock in advanced_clients(live.doc, pending.data).items():
+                clients.setdefault(client, clock)
+    if not clients:
+        return []
+    live.store.freeze(live.forum_id, clients, code)
+    return [(live, clients)]
 
 
 def _stage(group: list[PendingUpdate]) -> None:
     """Apply a forum's updates to memory and add them, with their audit events, to the transaction."""
     live = group[0].live
-    for pending in group:
-        pending.roots = live.apply(pending.data)
+    group[:] = live.integrate(group)
+    if not group:
+        return
     ids = live.store.add(live.forum_id, [(pending.user_id, pending.data) for pending in group])
     for pending, update_id in zip(group, ids, strict=True):
         pending.update_id = update_id
