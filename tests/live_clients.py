@@ -96,6 +96,13 @@ class RoomClient:
             await self.send(lacking, timeout)
         return reply
 
+    async def resync(self, timeout: float = 10) -> dict:
+        """The periodic re-sync a browser makes: send the state vector, apply what the server sends."""
+        reply = await self.call("sync", {"forum": self.forum_id, "sv": b64(self.doc.get_state())}, timeout)
+        if reply.get("ok"):
+            self.doc.apply_update(unb64(reply["update"]))
+        return reply
+
     async def call(self, event: str, payload, timeout: float = 10) -> dict:
         return await self.sio.call(event, payload, namespace=NAMESPACE, timeout=timeout)
 

@@ -38,7 +38,9 @@ def registry() -> RoomRegistry:
     rooms = current_app.extensions.get(REGISTRY_KEY)
     if rooms is None:
         redis_url = current_app.config.get("REDIS_URL")
-        presence = SharedPresence.from_url(redis_url) if redis_url else None  # several processes
+        presence = (
+            SharedPresence.from_url(redis_url, current_app.config["SOCKETIO_CHANNEL"]) if redis_url else None
+        )  # several processes
         created = RoomRegistry(
             compact_every=current_app.config.get("DOCUMENT_COMPACT_EVERY", 500),
             presence=presence,

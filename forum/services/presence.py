@@ -21,9 +21,8 @@ from forum.models import Participant
 
 log = logging.getLogger(__name__)
 
-PROCESS_TTL = 15  # seconds an unrefreshed process still counts as alive
+PROCESS_TTL = 15  # seconds an unrefreshed process still counts as alive (and a forum's presence hash)
 BEAT_EVERY = 5
-PREFIX = "rethink-forum"
 
 
 def merge_people(people: list[dict]) -> list[dict]:
@@ -47,23 +46,29 @@ def participant_roles(forum_id: int) -> dict[int, str]:
 class SharedPresence:
     """Presence in Redis: this process's people per forum, merged with every live process's."""
 
-    def __init__(self, client: redis.Redis, process_id: str | None = None):
+    def __init__(self, client: redis.Redis, channel: str, process_id: str | None = None):
         self.redis = client
+        self.prefix = channel  # the deployment's SOCKETIO_CHANNEL: deployments sharing a Redis stay apart
         self.process = process_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.forums: set[int] = set()  # forums where this process has people (their hashes kept alive)
 
     @classmethod
-    def from_url(cls, url: str) -> "SharedPresence":
-        return cls(redis.Redis.from_url(url))
+    def from_url(cls, url: str, channel: str) -> "SharedPresence":
+        return cls(redis.Redis.from_url(url), channel)
 
     def _forum_key(self, forum_id: int) -> str:
-        return f"{PREFIX}:presence:{forum_id}"
+        return f"{self.prefix}:presence:{forum_id}"
 
     def _alive_key(self, process: str) -> str:
-        return f"{PREFIX}:alive:{process}"
+        return f"{self.prefix}:alive:{process}"
 
     def beat(self) -> None:
-        """Say this process is alive for another PROCESS_TTL seconds."""
-        self.redis.set(self._alive_key(self.process), "1", ex=PROCESS_TTL)
+        """Say this process is alive for another PROCESS_TTL seconds, and keep its forums' presence."""
+        with self.redis.pipeline() as pipe:
+            pipe.set(self._alive_key(self.process), "1", ex=PROCESS_TTL)
+            for forum_id in list(self.forums):
+                pipe.expire(self._forum_key(forum_id), PROCESS_TTL)
+            pipe.execute()
 
     def keep_alive(self, sleep: Callable[[float], object]) -> None:
         """Beat every BEAT_EVERY seconds, for ever (a background task of the server)."""
@@ -81,8 +86,11 @@ class SharedPresence:
             pipe.set(self._alive_key(self.process), "1", ex=PROCESS_TTL)
             if mine:
                 pipe.hset(key, self.process, json.dumps(mine))
+                pipe.expire(key, PROCESS_TTL)  # outlives no process: every live one refreshes it
+                self.forums.add(forum_id)
             else:
                 pipe.hdel(key, self.process)
+                self.forums.discard(forum_id)
             pipe.hgetall(key)
             published = pipe.execute()[-1]
         processes = [process.decode() for process in published]
