@@ -16,8 +16,16 @@ import { Facilitation } from './facilitation.js'
 
 const ACK_TIMEOUT_MS = 15000
 const RETRY_MS = 1500
+const RETRY_MAX_MS = 15000
+const SYNC_INTERVAL_MS = 5000 // re-sync by state vector: what reached the server by another way arrives
 const FOCUS_SETTLE_MS = 150
-const TRANSIENT = new Set(['rate_limited', 'server_error'])
+// Refusals that pass: the change is sent again (merged with what was typed since), never dropped.
+const TRANSIENT = new Set(['rate_limited', 'server_error', 'unavailable'])
+// Refusals that ask for a sync: join again, which sends everything the server lacks.
+const RESYNC = new Set(['not_joined', 'out_of_sync'])
+// Refusals that stand until the author signs in again: the text is kept and sent after the next join.
+const KEEP = new Set(['signed_out'])
+// Any other refusal is final: the change is taken out of the document (kept in a notice to copy).
 const EDIT_ROLES = new Set(['chair', 'contributor'])
 
 const lowerFirst = text => text.charAt(0).toLowerCase() + text.slice(1)
@@ -44,11 +52,14 @@ export class LiveRoom {
     this.joined = false
     this.stage = root.dataset.stage
     this.generation = 0
-    this.inflight = new Map() // ack id -> binding keys changed in that update
-    this.nextAck = 0
+    this.inflight = null // the one update waiting for its acknowledgement: { entries }
+    this.outbox = [] // local updates typed since, sent merged when the one in flight is answered
+    this.outboxEntries = new Set() // the binding keys they touched
+    this.retryDelay = RETRY_MS
     this.unsent = false // local changes the server has not got (offline, or to retry)
     this.unsentEntries = new Set() // the binding keys those changes touched
     this.refused = false
+    this.rebuilding = false
     this.focusTimer = null
     this.sentFocus = undefined
     this.state = 'connecting'
@@ -70,7 +81,7 @@ export class LiveRoom {
     })
     for (const [key, panel] of this.view.panels) this.panelsByKey.set(key, panel)
 
-    this.doc.on('update', (update, origin, doc, transaction) => this.localUpdate(update, origin, transaction))
+    this.watchDoc()
     this.socket = io('/forum', { autoConnect: false })
     this.socket.on('connect', () => this.join())
     this.socket.on('disconnect', () => this.disconnected())
@@ -84,15 +95,22 @@ export class LiveRoom {
     })
     this.render()
     this.socket.connect()
+    setInterval(() => this.sync(), SYNC_INTERVAL_MS)
+    document.addEventListener('visibilitychange', () => { if (!document.hidden) this.sync() })
+  }
+
+  watchDoc () {
+    this.doc.on('update', (update, origin, doc, transaction) => this.localUpdate(update, origin, transaction))
   }
 
   canEdit () {
-    return EDIT_ROLES.has(this.role) && this.stage !== 'locked'
+    return EDIT_ROLES.has(this.role) && this.stage !== 'locked' && !this.rebuilding
   }
 
-  // The stage or this user's role changed (facilitation state, chair handover, lock).
-  setAccess (stage, role) {
-    if (stage === this.stage && role === this.role) return
+  // The stage or this user's role changed (facilitation state, chair handover, lock), or the
+  // document is being rebuilt after a refusal (nothing may be typed until the server's is back).
+  setAccess (stage, role, force = false) {
+    if (stage === this.stage && role === this.role && !force) return
     this.stage = stage
     this.role = role
     const editable = this.canEdit()
@@ -112,12 +130,14 @@ export class LiveRoom {
       if (timeout) return this.socket.disconnect().connect()
       if (!ack || !ack.ok) return this.joinRefused(ack)
       this.joined = true
+      const wasRebuilding = this.rebuilding
+      this.rebuilding = false
       this.refusals.clear('connection')
       this.me = ack.me
       this.presence.me = ack.me.user
       this.applyRemote(ack.update)
       this.entries = ack.entries || []
-      this.setAccess(ack.forum && ack.forum.stage, ack.me.role)
+      this.setAccess(ack.forum && ack.forum.stage, ack.me.role, wasRebuilding)
       this.setEntries(this.entries)
       this.facilitation.joined(ack.me)
       this.presence.update(ack.presence || [], { announce: false })
@@ -130,18 +150,55 @@ export class LiveRoom {
   }
 
   // Send the server whatever it lacks (edits made while away, or refused to retry).
-  // Edits made while away are sent even if the forum was locked meanwhile: the
-  // server's refusal is what tells their author, with the text kept.
   catchUpServer (serverSv) {
-    if (!EDIT_ROLES.has(this.role)) {
-      this.unsent = false
-      return
-    }
-    const missing = Y.encodeStateAsUpdate(this.doc, fromBase64(serverSv))
-    const entries = [...this.unsentEntries]
+    const entries = [...this.unsentEntries, ...this.outboxEntries]
+    this.outbox = []
+    this.outboxEntries.clear()
     this.unsent = false
     this.unsentEntries.clear()
+    // Sent even by someone who can no longer write (locked meanwhile, or now an observer): the
+    // server's refusal is what tells its author, with the text kept in a notice.
+    const missing = Y.encodeStateAsUpdate(this.doc, fromBase64(serverSv))
     if (!isEmptyUpdate(missing)) this.send(missing, entries)
+  }
+
+  // The periodic re-sync: apply what the server has that this page lacks (an update whose broadcast
+  // never came), and send what it lacks if nothing is on its way.
+  sync () {
+    if (!this.joined || !this.socket.connected || this.inflight || this.outbox.length) return
+    const generation = this.generation
+    const sv = toBase64(Y.encodeStateVector(this.doc))
+    this.socket.timeout(ACK_TIMEOUT_MS).emit('sync', { forum: this.forumId, sv }, (timeout, ack) => {
+      if (timeout || generation !== this.generation || !ack || !ack.ok) return
+      this.applyRemote(ack.update)
+      if (EDIT_ROLES.has(this.role) && this.stage !== 'locked' && !this.inflight && !this.outbox.length) {
+        const missing = Y.encodeStateAsUpdate(this.doc, fromBase64(ack.sv))
+        if (!isEmptyUpdate(missing)) this.send(missing, [])
+      }
+    })
+  }
+
+  // Start again from the server's document: after a final refusal the refused change must not stay
+  // in this page's document, or the next sync would offer it again. A new Y.Doc has a new client id.
+  rebuild () {
+    this.rebuilding = true
+    this.setAccess(this.stage, this.role, true)
+    const old = this.doc
+    this.doc = new Y.Doc()
+    this.watchDoc()
+    for (const [key, binding] of [...this.bindings]) {
+      const textarea = binding.textarea
+      binding.destroy()
+      this.textToEntry.delete(binding.ytext)
+      this.bind(key, textarea)
+    }
+    old.destroy()
+    this.inflight = null
+    this.outbox = []
+    this.outboxEntries.clear()
+    this.unsent = false
+    this.unsentEntries.clear()
+    if (this.socket.connected) this.join()
   }
 
   joinRefused (ack) {
@@ -155,8 +212,8 @@ export class LiveRoom {
   disconnected () {
     this.generation++
     this.joined = false
-    for (const entries of this.inflight.values()) this.keepUnsent(entries)
-    this.inflight.clear()
+    if (this.inflight) this.keepUnsent(this.inflight.entries)
+    this.inflight = null
     this.sentFocus = undefined
     this.render()
   }
@@ -217,25 +274,45 @@ export class LiveRoom {
     for (const type of transaction.changed.keys()) {
       if (this.textToEntry.has(type)) entries.push(this.textToEntry.get(type))
     }
-    if (this.joined) this.send(update, entries)
-    else this.keepUnsent(entries)
+    if (this.joined) {
+      this.outbox.push(update)
+      for (const key of entries) this.outboxEntries.add(key)
+      this.flush()
+    } else this.keepUnsent(entries)
     this.render()
   }
 
+  // One update in flight: what is typed meanwhile waits and goes as one merged update, so fast
+  // typing sends a few updates a second, not one per key (and is not rate limited).
+  flush () {
+    if (!this.joined || this.inflight || !this.outbox.length || this.retryTimer) return
+    const update = this.outbox.length === 1 ? this.outbox[0] : Y.mergeUpdates(this.outbox)
+    const entries = [...this.outboxEntries]
+    this.outbox = []
+    this.outboxEntries.clear()
+    this.send(update, entries)
+  }
+
   send (update, entries) {
-    const id = ++this.nextAck
     const generation = this.generation
-    this.inflight.set(id, entries)
+    this.inflight = { entries }
     this.socket.timeout(ACK_TIMEOUT_MS).emit('update', { forum: this.forumId, update: toBase64(update) }, (timeout, ack) => {
       if (generation !== this.generation) return // the re-join sync covers it
-      this.inflight.delete(id)
-      if (timeout || (ack && !ack.ok && TRANSIENT.has(ack.error && ack.error.code))) {
-        this.keepUnsent(entries)
+      this.inflight = null
+      const code = ack && !ack.ok ? (ack.error && ack.error.code) : null
+      if (timeout || TRANSIENT.has(code)) {
+        this.outbox.unshift(update) // sent again, merged with what was typed since
+        for (const key of entries) this.outboxEntries.add(key)
         this.scheduleRetry()
-      } else if (ack && !ack.ok) {
+      } else if (RESYNC.has(code)) {
+        this.keepUnsent(entries)
+        this.join()
+      } else if (code) {
         this.editRefused(ack.error || {}, entries)
       } else {
         this.refused = false
+        this.retryDelay = RETRY_MS
+        this.flush()
       }
       this.render()
     })
@@ -247,30 +324,31 @@ export class LiveRoom {
     for (const id of entries) this.unsentEntries.add(id)
   }
 
-  // Re-send everything the server may lack, computed afresh by re-joining.
+  // Send again after a pause that grows while the server keeps refusing.
   scheduleRetry () {
     if (this.retryTimer) return
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null
-      if (this.unsent && this.socket.connected) this.join()
-    }, RETRY_MS)
+      this.flush()
+      this.render()
+    }, this.retryDelay)
+    this.retryDelay = Math.min(this.retryDelay * 2, RETRY_MAX_MS)
   }
 
   editRefused (error, entryIds) {
-    if (error.code === 'not_joined') {
-      this.keepUnsent(entryIds)
-      this.join()
-      return
-    }
     if (error.code === 'locked') this.setAccess('locked', this.role)
     this.refused = true
-    const ids = entryIds.length ? entryIds : [...this.bindings.keys()]
+    // A final refusal takes every change not yet saved out of the document: show all of them.
+    const touched = KEEP.has(error.code) ? entryIds : [...new Set([...entryIds, ...this.outboxEntries, ...this.unsentEntries])]
+    const ids = touched.length ? touched : [...this.bindings.keys()]
     const texts = ids.filter(id => this.bindings.has(id)).map(id => ({
       label: lowerFirst(this.describe(id)),
       text: this.bindings.get(id).ytext.toString()
     }))
     const key = `edit:${ids.join(',')}`
     this.refusals.refusedEdit(key, error.message || 'The server did not accept your change.', texts)
+    if (KEEP.has(error.code)) this.keepUnsent(entryIds)
+    else this.rebuild()
   }
 
   applyRemote (base64) {
@@ -363,7 +441,7 @@ export class LiveRoom {
   computeState () {
     if (this.state === 'closed') return 'closed'
     if (!this.socket.connected || !this.joined) return this.me ? 'reconnecting' : 'connecting'
-    if (this.inflight.size || this.unsent) return 'unsaved'
+    if (this.inflight || this.outbox.length || this.unsent) return 'unsaved'
     if (this.refused) return 'refused'
     return 'saved'
   }
