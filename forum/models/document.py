@@ -2,11 +2,11 @@
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, LargeBinary
+from sqlalchemy import ForeignKey, LargeBinary
 from sqlalchemy.orm import Mapped, mapped_column
 
 from forum.extensions import db
-from forum.models.base import utcnow
+from forum.models.base import UTCDateTime, utcnow
 
 
 class DocumentUpdate(db.Model):
@@ -20,7 +20,7 @@ class DocumentUpdate(db.Model):
     forum_id: Mapped[int] = mapped_column(ForeignKey("forums.id", ondelete="CASCADE"), index=True)
     data: Mapped[bytes] = mapped_column(LargeBinary)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class DocumentSnapshot(db.Model):
@@ -32,4 +32,4 @@ class DocumentSnapshot(db.Model):
     forum_id: Mapped[int] = mapped_column(ForeignKey("forums.id", ondelete="CASCADE"), index=True)
     data: Mapped[bytes] = mapped_column(LargeBinary)
     upto_update_id: Mapped[int]
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -2,12 +2,12 @@
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import db
 from forum.models.agency import Agency
-from forum.models.base import utcnow
+from forum.models.base import UTCDateTime, utcnow
 from forum.models.user import User
 
 
@@ -24,8 +24,8 @@ class Entry(db.Model):
     # Attribution, decided by the server from the signed-in user.
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     written_input: Mapped[bool] = mapped_column(default=False)
 
     author: Mapped[User] = relationship(lazy="joined")

@@ -3,12 +3,12 @@
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Date, Enum, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import db
 from forum.models.agency import Agency
-from forum.models.base import utcnow
+from forum.models.base import UTCDateTime, utcnow
 from forum.models.user import User
 
 
@@ -39,14 +39,14 @@ class ForumPlan(db.Model):
 
     forum_id: Mapped[int] = mapped_column(ForeignKey("forums.id", ondelete="CASCADE"), primary_key=True)
     timer_running: Mapped[bool] = mapped_column(default=False)
-    timer_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    timer_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Seconds counted before timer_started_at (the timer may have been paused and started again).
     timer_elapsed: Mapped[int] = mapped_column(default=0)
     lead_worker_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    lead_nominated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    lead_accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    lead_nominated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lead_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     review_date: Mapped[date | None] = mapped_column(Date)
-    priorities_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    priorities_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set by a reopen; the next lock stores them on its version.
     reopened_from: Mapped[int | None]
     reopen_reason: Mapped[str | None] = mapped_column(Text)
@@ -64,7 +64,7 @@ class Vote(db.Model):
     forum_id: Mapped[int] = mapped_column(ForeignKey("forums.id", ondelete="CASCADE"), index=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Priority(db.Model):
@@ -88,8 +88,8 @@ class Goal(db.Model):
     forum_id: Mapped[int] = mapped_column(ForeignKey("forums.id", ondelete="CASCADE"), index=True)
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     source_entry_id: Mapped[int | None] = mapped_column(ForeignKey("entries.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def root_name(self) -> str:
@@ -111,8 +111,8 @@ class Action(db.Model):
     priority_entry_id: Mapped[int | None] = mapped_column(ForeignKey("entries.id", ondelete="SET NULL"))
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     source_entry_id: Mapped[int | None] = mapped_column(ForeignKey("entries.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id], lazy="joined")
     owner_agency: Mapped[Agency | None] = relationship(lazy="joined")
@@ -138,7 +138,7 @@ class Stance(db.Model):
     stance: Mapped[StanceKind] = mapped_column(_enum(StanceKind))
     reason: Mapped[str | None] = mapped_column(Text)
     recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     agency: Mapped[Agency] = relationship(lazy="joined")
     recorder: Mapped[User] = relationship(lazy="joined")
@@ -156,4 +156,4 @@ class PrincipleAnswer(db.Model):
     answer: Mapped[PrincipleAnswerKind] = mapped_column(_enum(PrincipleAnswerKind))
     note: Mapped[str] = mapped_column(Text, default="")
     recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

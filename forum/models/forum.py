@@ -3,12 +3,12 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, Enum, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import db
 from forum.models.agency import Agency
-from forum.models.base import utcnow
+from forum.models.base import UTCDateTime, utcnow
 from forum.models.user import User
 
 
@@ -42,14 +42,14 @@ class Forum(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(64), unique=True)
     title: Mapped[str] = mapped_column(String(200))
-    scheduled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     stage: Mapped[Stage] = mapped_column(
         Enum(Stage, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]),
         default=Stage.GATHER,
     )
     # The formulation template (panels: key, name, help) the forum was created with.
     template: Mapped[dict] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The agency of the practitioner who brings the family's situation to the forum.
     presenting_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
 
@@ -77,7 +77,7 @@ class Participant(db.Model):
     role: Mapped[ForumRole] = mapped_column(
         Enum(ForumRole, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
     )
-    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     forum: Mapped[Forum] = relationship(back_populates="participants")
     user: Mapped[User] = relationship(lazy="joined")

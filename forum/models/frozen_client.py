@@ -2,11 +2,11 @@
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, String
+from sqlalchemy import BigInteger, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from forum.extensions import db
-from forum.models.base import utcnow
+from forum.models.base import UTCDateTime, utcnow
 
 
 class FrozenClient(db.Model):
@@ -23,4 +23,4 @@ class FrozenClient(db.Model):
     client_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     clock: Mapped[int] = mapped_column(BigInteger)
     code: Mapped[str] = mapped_column(String(32))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -2,11 +2,11 @@
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, LargeBinary, String, Text, UniqueConstraint, event
+from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import db
-from forum.models.base import utcnow
+from forum.models.base import UTCDateTime, utcnow
 from forum.models.user import User
 
 
@@ -21,7 +21,7 @@ class PlanVersion(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     forum_id: Mapped[int] = mapped_column(ForeignKey("forums.id", ondelete="CASCADE"), index=True)
     number: Mapped[int]
-    locked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    locked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     locked_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     # canonical_json(document): the exact bytes that were hashed.
     canonical_json: Mapped[bytes] = mapped_column(LargeBinary)
