@@ -5,11 +5,13 @@ import asyncio
 import uuid
 
 import pytest
+import redis
 from pycrdt import Text
 
+from forum.services.presence import PROCESS_TTL, SharedPresence
 from tests.conftest import People
 from tests.lock_factories import CHAIR, HEALTH, SCHOOL, forum_with_people
-from tests.scale_support import joined, server
+from tests.scale_support import flushed_redis, joined, server, unreachable
 from tests.test_acknowledged_edits import lacking, stored_text
 from tests.test_scale import cluster, run  # noqa: F401 - the fixture
 
@@ -108,3 +110,21 @@ async def _wait(predicate, interval: float = 0.05) -> bool:
     while not predicate():
         await asyncio.sleep(interval)
     return True
+
+
+def test_presence_keys_are_named_under_the_deployment_channel_and_all_expire(app, people):
+    reason = unreachable()
+    if reason:
+        pytest.skip(reason)
+    client = redis.Redis.from_url(flushed_redis())
+    people.user("chair@example.org", agency="Health", name="Ada Chair")
+    forum = people.forum("RF-KEYS")
+    person = {"user": 1, "name": "Ada", "agency": "Health", "role": "chair", "editing": None}
+    one, other = SharedPresence(client, "deployment-one"), SharedPresence(client, "deployment-two")
+    one.everyone(forum.id, [person])
+    assert other.everyone(forum.id, []) == [], "two deployments sharing a Redis mixed their presence"
+    one.beat()
+    keys = [key.decode() for key in client.keys("*")]
+    assert f"deployment-one:presence:{forum.id}" in keys, keys
+    assert all(key.startswith(("deployment-one:", "deployment-two:")) for key in keys), keys
+    assert all(0 < client.ttl(key) <= PROCESS_TTL for key in keys), {key: client.ttl(key) for key in keys}
