@@ -116,6 +116,8 @@ class Config:
         self.SOCKET_MAX_REFUSALS = _env_int("SOCKET_MAX_REFUSALS", 20)
         self.SOCKET_REFUSAL_WINDOW = _env_int("SOCKET_REFUSAL_WINDOW", 10)
         self.RETENTION_DAYS = _env_int("RETENTION_DAYS", 0)
+        # Reverse proxies in front of the server whose X-Forwarded-For/-Proto/-Host are trusted (nginx: 1).
+        self.TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
         self.RETAIN_LOCKED_VERSIONS = os.environ.get("RETAIN_LOCKED_VERSIONS", "true").strip().lower()
         # The server entry point (wsgi.py) sets eventlet; commands and tests need no event loop.
         self.SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE", "threading")

@@ -4,6 +4,7 @@ import logging
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Config, load_config
 from forum.extensions import csrf, db, limiter, login_manager, migrate, socketio
@@ -20,12 +21,25 @@ def create_app(config: Config | None = None) -> Flask:
         instance_path=str(ROOT / "instance"),
     )
     app.config.from_object(config or load_config())
+    register_proxies(app)
     register_extensions(app)
     register_blueprints(app)
     register_realtime(app)
     register_commands(app)
     register_logging(app)
     return app
+
+
+def register_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES reverse proxies, take the client's address and scheme from their headers.
+
+    Without it every request behind nginx comes from 127.0.0.1: one sign-in limit for everyone, and
+    the proxy's address in the audit trail. Only that many hops are trusted, so a client cannot
+    forge its address by sending X-Forwarded-For itself.
+    """
+    hops = app.config.get("TRUSTED_PROXIES", 0)
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def register_extensions(app: Flask) -> None:
