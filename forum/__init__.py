@@ -108,7 +108,19 @@ def register_commands(app: Flask) -> None:
     register_cli(app)
 
 
+class RefusedOriginFilter(logging.Filter):
+    """Engine.IO logs a refused Origin as it arrives (any text a client sends): log that it happened only."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if "is not an accepted origin" in str(record.msg):
+            record.msg, record.args = "a connection from an origin that is not allowed was refused", ()
+        return True
+
+
 def register_logging(app: Flask) -> None:
     """Log to stderr; messages carry identifiers only, never personal data."""
+    engineio_log = logging.getLogger("engineio.server")
+    if not any(isinstance(item, RefusedOriginFilter) for item in engineio_log.filters):
+        engineio_log.addFilter(RefusedOriginFilter())
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")

@@ -122,7 +122,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for(url: str, process: subprocess.Popen, timeout: float = 30.0) -> None:
+def wait_for(url: str, process: subprocess.Popen, timeout: float = 90.0) -> None:
     """Wait until the server answers at url, failing early if it died."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

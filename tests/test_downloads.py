@@ -62,15 +62,20 @@ def test_participant_downloads_each_format_and_it_is_audited(client, locked, fmt
 
 
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
-def test_non_participant_gets_403_for_every_format(client, locked, fmt):
+def test_non_participant_gets_404_for_every_format(client, locked, fmt):
     sign_in(client, "outsider@example.org")
-    assert client.get(f"/forums/{locked.id}/versions/1/download/{fmt}").status_code == 403
+    # The same answer as for a forum that does not exist: an outsider cannot learn which ids exist.
+    assert client.get(f"/forums/{locked.id}/versions/1/download/{fmt}").status_code == 404
+    assert client.get(f"/forums/{locked.id + 1000}/versions/1/download/{fmt}").status_code == 404
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "version.download")) is None
 
 
-def test_administrator_may_download(client, locked):
+def test_an_administrator_who_is_not_a_participant_may_not_read_or_download(client, locked):
     sign_in(client, "admin@example.org")
-    assert client.get(f"/forums/{locked.id}/versions/1/download/json").status_code == 200
+    assert client.get(f"/forums/{locked.id}/versions").status_code == 404
+    assert client.get(f"/forums/{locked.id}/versions/1").status_code == 404
+    assert client.get(f"/forums/{locked.id}/versions/1/download/json").status_code == 404
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "version.download")) is None
 
 
 @pytest.mark.parametrize("path", ["versions/2/download/pdf", "versions/1/download/exe", "versions/2"])

@@ -55,3 +55,23 @@ def test_a_whole_flow_leaves_no_names_emails_or_text_in_the_server_log(live_serv
     secrets += ["chair@example.org", "nurse@example.org", "nobody.known@example.org", "example.org"]
     leaked = [secret for secret in secrets if secret.lower() in log.lower()]
     assert not leaked, f"the server log holds personal data or text: {leaked}\n{log[-3000:]}"
+
+
+def test_a_refused_origin_is_not_written_to_the_log_as_it_arrived(live_server, people):
+    forum_id = forum_with_people(people, "RF-ORIGIN").forum_id
+    origin = "https://attacker-chosen-text.example"
+
+    async def attempt():
+        client = RoomClient(live_server.url, live_server.session("nurse@example.org"), origin=origin)
+        try:
+            await client.connect(timeout=5)
+        except Exception:  # refused: the point of the test
+            return False
+        await client.disconnect()
+        return True
+
+    assert not asyncio.run(asyncio.wait_for(attempt(), 30)), "a foreign origin was let in"
+    assert forum_id
+    log = live_server.log()
+    assert "origin that is not allowed was refused" in log, log[-2000:]
+    assert "attacker-chosen-text" not in log

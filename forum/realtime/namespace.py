@@ -20,6 +20,7 @@ from forum.services.entries import (
     active_entries,
     add_entry,
     entry_dict,
+    entry_of_forum,
     member,
     move_entry,
     remove_entry,
@@ -272,6 +273,8 @@ class ForumNamespace(FacilitationEvents, Namespace):
             data = schemas.validate(schemas.FOCUS, payload)
             live = self._joined(data["forum"])
             member(live.forum_id, current_user)
+            if data["entry"] is not None:
+                entry_of_forum(live.forum_id, data["entry"])
         except ServiceError as error:
             return refusal(error)
         person = live.clients.get(request.sid)

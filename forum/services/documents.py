@@ -12,7 +12,8 @@ from pycrdt import Doc, Text
 from sqlalchemy import delete, func, insert, select, update
 
 from forum.extensions import db
-from forum.models import DocumentSnapshot, DocumentUpdate, Forum, FrozenClient, Stage
+from forum.models import DocumentSnapshot, DocumentUpdate, Entry, Forum, FrozenClient, Stage
+from forum.models.facilitation import Action, Goal
 from forum.services import ServiceError
 from forum.services.crdt_updates import check_integrated, state_vector
 from forum.services.group_commit import GroupCommit
@@ -63,16 +64,35 @@ def claim_in_transaction(forum_id: int) -> None:
     raise ServiceError("This forum's plan is locked; your change was not saved.", code="locked")
 
 
-def check_update(update_bytes: bytes) -> None:
-    """Refuse (ServiceError "bad_update") an update that does not decode or names foreign roots."""
+def check_update(update_bytes: bytes) -> list[str]:
+    """Refuse (ServiceError "bad_update") an update that does not decode or names foreign roots; its roots."""
     scratch = Doc()
     try:
         scratch.apply_update(update_bytes)
     except Exception as error:  # pycrdt raises ValueError, but a decoder panic must not escape either
         raise ServiceError("The change could not be read; it was not saved.", code="bad_update") from error
     # Roots first created by this update are visible here; each must be one the protocol names.
-    if any(not ROOT_NAME.match(name) for name in list(scratch.keys())):
+    names = list(scratch.keys())
+    if any(not ROOT_NAME.match(name) for name in names):
         raise ServiceError("The change touches something that is not part of the forum.", code="bad_update")
+    return names
+
+
+ROOT_ROWS = {"entry": Entry, "goal": Goal, "action": Action}  # roots named after a row of the forum
+
+
+def check_roots_belong(forum_id: int, names: list[str]) -> None:
+    """Refuse (bad_update) roots named after an entry, goal or action that is not this forum's."""
+    for name in names:
+        kind, _, rest = name.partition(":")
+        model = ROOT_ROWS.get(kind)
+        if model is None:
+            continue  # hypothesis, family_communication: every forum has them
+        row = db.session.get(model, int(rest.split(":")[0]))
+        if row is None or row.forum_id != forum_id:
+            raise ServiceError(
+                "The change touches something that is not part of the forum.", code="bad_update"
+            )
 
 
 def build_doc(snapshot: bytes | None, updates: list[bytes]) -> Doc:
@@ -539,7 +559,10 @@ def accept_update(live: LiveDocument, user_id: int, data: bytes) -> list[str]:
     the caller may acknowledge and relay it. The caller's own transaction is ended first, so that
     a handler waiting for its batch holds no database connection (hundreds may wait at once).
     """
-    check_update(data)
+    names = check_update(data)
+    new = [name for name in names if name not in live.doc]  # roots already in the document were checked
+    if new:
+        check_roots_belong(live.forum_id, new)
     db.session.commit()
     _update_id, roots = live.group.submit(live, user_id, data)
     return roots

@@ -83,6 +83,11 @@ def add_entry(forum_id: int, user: User, panel: str) -> Entry:
     return entry
 
 
+def entry_of_forum(forum_id: int, entry_id: int) -> Entry:
+    """The forum's entry (not removed), or ServiceError not_found (another forum's entry is not found)."""
+    return _entry_in(forum_id, entry_id)
+
+
 def _entry_in(forum_id: int, entry_id: int) -> Entry:
     entry = db.session.get(Entry, entry_id)
     if entry is None or entry.forum_id != forum_id or entry.removed_at is not None:

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import exists, select
 
+from forum.auth import permissions
 from forum.extensions import db
 from forum.models import Entry, Forum, ForumRole, Participant, Stage, User
 from forum.models.version import PlanVersion
@@ -16,10 +17,8 @@ from forum.services.signals import participation_changed
 
 
 def may_manage(forum: Forum, user: User) -> bool:
-    """The forum's chairs and administrators may schedule it and change who takes part."""
-    if user.is_admin:
-        return True
-    return any(p.user_id == user.id and p.role == ForumRole.CHAIR for p in forum.participants)
+    """The forum's chairs (not administrators: forum/auth/permissions.py) schedule it and change who takes part."""
+    return permissions.may_manage(forum, user)
 
 
 def managed_forum(forum_id: int, user: User) -> Forum:

@@ -51,15 +51,14 @@ def _agency_choices(form: ForumDetailsForm) -> None:
 
 
 def _forum_or_refuse(forum_id: int) -> Forum:
-    """The forum if the signed-in user may manage it: 404 if it does not exist, 403 if not theirs."""
+    """The forum if the signed-in user may manage it; 404 alike whether it does not exist or is not theirs."""
     try:
         return managed_forum(forum_id, current_user)
     except ServiceError as error:
-        if error.code == "not_found":
-            abort(404)
-        record("forum.manage_refused", actor_id=current_user.id, forum_id=forum_id)
-        db.session.commit()
-        abort(403)
+        if error.code != "not_found":
+            record("forum.manage_refused", actor_id=current_user.id, forum_id=forum_id)
+            db.session.commit()
+        abort(404)  # the same answer: an outsider cannot learn which forums exist
 
 
 @bp.route("/forums/new", methods=["GET", "POST"])

@@ -3,12 +3,12 @@
 from flask import Blueprint, Response, abort, render_template
 from flask_login import current_user, login_required
 
+from forum.auth.permissions import may_read
 from forum.extensions import db
 from forum.models import Forum
 from forum.services import ServiceError
 from forum.services.audit import record
 from forum.services.downloads import export, locked_version
-from forum.services.forums import participation
 from forum.services.lock import versions
 
 bp = Blueprint("versions", __name__)
@@ -26,14 +26,14 @@ DOWNLOADS = [
 
 
 def _forum_for_download(forum_id: int) -> Forum:
-    """The forum, for its participants and administrators only (403 for anyone else)."""
+    """The forum, for its participants only; 404 alike for anyone else and for a forum that does not exist."""
     forum = db.session.get(Forum, forum_id)
     if forum is None:
         abort(404)
-    if not current_user.is_admin and participation(forum.id, current_user.id) is None:
+    if not may_read(forum, current_user):
         record("version.refused", actor_id=current_user.id, forum_id=forum.id)
         db.session.commit()
-        abort(403)
+        abort(404)
     return forum
 
 
