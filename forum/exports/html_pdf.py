@@ -33,6 +33,7 @@ def render_html(template: str, version: LockedVersion) -> str:
         sha256=version.sha256,
         canonicalisation=CANONICALISATION,
         locked=wording.lock_time(document),
+        presenting=wording.presenting_agency(document),
         lead_accepted=wording.local_time(document["lead_worker"]["accepted_at"]),
         review=wording.long_date(document["review_date"]),
         reopened=wording.reopen_note(document),

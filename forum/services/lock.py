@@ -172,6 +172,7 @@ def build_document(forum_id: int, doc: Doc, version: dict) -> dict:
             "reference": forum.reference,
             "title": forum.title,
             "scheduled_at": london(forum.scheduled_at),
+            "presenting_agency": forum.presenting_agency.name if forum.presenting_agency else None,
         },
         "version": version,
         "chair": {"name": the_chair.user.full_name, "agency": the_chair.user.agency.name},

@@ -1,8 +1,11 @@
 """Locked plan versions: the history page, one version read-only, and its downloads."""
 
+from datetime import UTC, date, datetime
+
 from flask import Blueprint, Response, abort, render_template
 from flask_login import current_user, login_required
 
+from forum.exports import wording
 from forum.extensions import db
 from forum.models import Forum
 from forum.services import ServiceError
@@ -19,10 +22,24 @@ DOWNLOADS = [
     ("json", "JSON"),
     ("md", "Markdown"),
     ("csv", "Actions (CSV)"),
-    ("ics", "Review date (calendar)"),
+    ("ics", "Review and due dates (calendar)"),
     ("family-pdf", "Family summary (PDF)"),
     ("zip", "All formats (zip)"),
 ]
+
+
+@bp.app_template_filter("uk_datetime")
+def uk_datetime(moment: datetime | str, seconds: bool = False) -> str:
+    """A stored (UTC) time or an ISO 8601 string as '16 June 2026, 15:40 BST (Europe/London)'."""
+    if isinstance(moment, datetime):
+        moment = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
+    return wording.local_time(moment, seconds=seconds)
+
+
+@bp.app_template_filter("long_date")
+def long_date(day: date | str) -> str:
+    """A date or an ISO 8601 date string as 'Tuesday 15 September 2026'."""
+    return wording.long_date(day if isinstance(day, str) else day.isoformat())
 
 
 def _forum_for_download(forum_id: int) -> Forum:
