@@ -6,9 +6,11 @@ from forum.models.document import DocumentSnapshot, DocumentUpdate
 from forum.models.entry import Entry
 from forum.models.forum import Forum, ForumRole, Participant, Stage
 from forum.models.invitation import FormulationTemplate, Invitation, InvitationState, PasswordLink
+from forum.models.progress import ActionProgress, ProgressStatus
 from forum.models.user import EndedSession, User
 
 __all__ = [
+    "ActionProgress",
     "Agency",
     "AuditEvent",
     "DocumentSnapshot",
@@ -22,6 +24,7 @@ __all__ = [
     "InvitationState",
     "Participant",
     "PasswordLink",
+    "ProgressStatus",
     "Stage",
     "User",
 ]

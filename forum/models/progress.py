@@ -1,0 +1,45 @@
+"""Progress on a locked plan's actions: a log kept beside the version, never in it."""
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import DateTime, Enum, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from forum.extensions import db
+from forum.models.base import utcnow
+from forum.models.user import User
+
+
+class ProgressStatus(enum.StrEnum):
+    """How an action is going."""
+
+    NOT_STARTED = "not_started"
+    ON_TRACK = "on_track"
+    DONE = "done"
+    STUCK = "stuck"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class ActionProgress(db.Model):
+    """One dated status and note on an action of a locked version; rows are only ever added."""
+
+    __tablename__ = "action_progress"
+    __table_args__ = (Index("ix_action_progress_forum_action", "forum_id", "action_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    forum_id: Mapped[int] = mapped_column(ForeignKey("forums.id", ondelete="CASCADE"))
+    # The locked version the note was written against, and the action's id in its document.
+    version_number: Mapped[int]
+    action_id: Mapped[int]
+    status: Mapped[ProgressStatus] = mapped_column(
+        Enum(ProgressStatus, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+    )
+    note: Mapped[str] = mapped_column(String(1000), default="")
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    author: Mapped[User] = relationship(lazy="joined")
