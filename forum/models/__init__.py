@@ -6,7 +6,7 @@ from forum.models.document import DocumentSnapshot, DocumentUpdate
 from forum.models.entry import Entry
 from forum.models.forum import Forum, ForumRole, Participant, Stage
 from forum.models.invitation import FormulationTemplate, Invitation, InvitationState, PasswordLink
-from forum.models.progress import ActionProgress, ProgressStatus
+from forum.models.progress import ActionProgress, ProgressStatus, ReminderKind, ReminderSent
 from forum.models.user import EndedSession, User
 
 __all__ = [
@@ -25,6 +25,8 @@ __all__ = [
     "Participant",
     "PasswordLink",
     "ProgressStatus",
+    "ReminderKind",
+    "ReminderSent",
     "Stage",
     "User",
 ]

@@ -3,7 +3,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import DateTime, Enum, ForeignKey, Index, String
+from sqlalchemy import DateTime, Enum, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import db
@@ -43,3 +43,32 @@ class ActionProgress(db.Model):
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     author: Mapped[User] = relationship(lazy="joined")
+
+
+class ReminderKind(enum.StrEnum):
+    """Why a reminder was sent."""
+
+    DUE_SOON = "due_soon"
+    OVERDUE = "overdue"
+    REVIEW = "review"
+
+
+class ReminderSent(db.Model):
+    """One reminder given to one person: by email, or shown on My forums when there is no mail server.
+
+    The unique constraint makes `flask reminders send` idempotent: each reminder is given once.
+    """
+
+    __tablename__ = "reminders_sent"
+    __table_args__ = (UniqueConstraint("forum_id", "version_number", "kind", "action_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    forum_id: Mapped[int] = mapped_column(ForeignKey("forums.id", ondelete="CASCADE"), index=True)
+    version_number: Mapped[int]
+    kind: Mapped[ReminderKind] = mapped_column(
+        Enum(ReminderKind, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+    )
+    action_id: Mapped[int]  # 0 for the review date
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(10))  # "email" or "page"
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

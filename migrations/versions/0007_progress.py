@@ -1,4 +1,4 @@
-"""action progress: dated status notes on a locked plan's actions, kept beside the version
+"""action progress and reminders: dated status notes beside a locked version; reminders given once
 
 Revision ID: 0007
 Revises: 0005
@@ -31,8 +31,28 @@ def upgrade():
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_action_progress_forum_action", "action_progress", ["forum_id", "action_id"], unique=False)
+    op.create_table(
+        "reminders_sent",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("forum_id", sa.Integer(), nullable=False),
+        sa.Column("version_number", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.Enum("due_soon", "overdue", "review", name="reminderkind", native_enum=False, length=20), nullable=False),
+        sa.Column("action_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("channel", sa.String(length=10), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["forum_id"], ["forums.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("forum_id", "version_number", "kind", "action_id", "user_id"),
+    )
+    op.create_index("ix_reminders_sent_forum_id", "reminders_sent", ["forum_id"], unique=False)
+    op.create_index("ix_reminders_sent_user_id", "reminders_sent", ["user_id"], unique=False)
 
 
 def downgrade():
+    op.drop_index("ix_reminders_sent_user_id", table_name="reminders_sent")
+    op.drop_index("ix_reminders_sent_forum_id", table_name="reminders_sent")
+    op.drop_table("reminders_sent")
     op.drop_index("ix_action_progress_forum_action", table_name="action_progress")
     op.drop_table("action_progress")
