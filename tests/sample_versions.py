@@ -1,6 +1,7 @@
 """Realistic locked-version documents for export tests, with hostile text in a few fields."""
 
 from forum.exports.canonical import LockedVersion, sha256_hex
+from forum.exports.comparison import compare
 
 SCRIPT = "<script>alert(1)</script>"
 FORMULA = '=HYPERLINK("http://x")'
@@ -244,6 +245,40 @@ def reopened_document() -> dict:
     )
     document["actions"][2]["what"] = "Support the move to the offered three-bedroom tenancy."
     document["review_date"] = "2026-12-08"
+    document["principles"] = []  # answered afresh at each review
+    document["panels"][4]["entries"].append(
+        _entry(15, "J was picked for the school football team.", "Tom O'Neill", SCHOOL)
+    )
+    document["goals"].append({"id": 4, "text": "J keeps his place in the team."})
+    document["hypothesis"] += " Since the move, J sleeps better."
+    before = sample_document()
+    statuses = ["done", "on_track", "stuck", "done", "not_started"]
+    document["review"] = {
+        "from_version": 1,
+        "actions": [
+            {
+                "id": action["id"],
+                "what": action["what"],
+                "owner": action["owner"],
+                "due": action["due"],
+                "status": status,
+                "note": "" if status == "not_started" else f"Progress on action {action['id']} {SCRIPT}",
+                "recorded_at": None if status == "not_started" else "2026-09-01T09:15:00+01:00",
+            }
+            for action, status in zip(before["actions"], statuses, strict=True)
+        ],
+        "goals": [
+            {
+                "id": 1,
+                "text": before["goals"][0]["text"],
+                "answer": "achieved",
+                "note": "In by 8:45 most days.",
+            },
+            {"id": 2, "text": before["goals"][1]["text"], "answer": "partly", "note": MARKDOWN},
+            {"id": 3, "text": before["goals"][2]["text"], "answer": None, "note": ""},
+        ],
+        "changes": [change.as_dict() for change in compare(before, document)],
+    }
     return document
 
 

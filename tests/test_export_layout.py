@@ -17,7 +17,15 @@ from forum.exports import FORMATS, wording
 from forum.exports.html_pdf import TEMPLATES, render_html
 from forum.exports.markdown import block, escape
 from tests.hostile import CORPUS
-from tests.sample_versions import MARKDOWN, PRESENTING, SCRIPT, long_document, sample_document, sample_version
+from tests.sample_versions import (
+    MARKDOWN,
+    PRESENTING,
+    SCRIPT,
+    long_document,
+    reopened_document,
+    sample_document,
+    sample_version,
+)
 
 pytestmark = pytest.mark.exports
 
@@ -69,6 +77,25 @@ def test_weasyprint_layout_keeps_every_row_on_one_page_unless_it_is_taller_than_
     if split:  # the one row taller than a page breaks inside its text, over consecutive pages
         pages = split[0][1]
         assert pages == list(range(pages[0], pages[0] + len(pages))) and len(pages) >= 2
+
+
+def test_a_table_caption_never_ends_a_page():
+    version = sample_version(reopened_document())
+    document = HTML(string=render_html("plan.html", version), base_url=str(TEMPLATES)).render()
+
+    def walk(box, boxes: list) -> list:
+        if type(box).__name__ in ("TableCaptionBox", "TableRowBox"):
+            boxes.append((type(box).__name__, " ".join(box.element.itertext())[:40]))
+        for child in getattr(box, "children", None) or []:
+            walk(child, boxes)
+        return boxes
+
+    orphans = []
+    for number, page in enumerate(document.pages):
+        boxes = walk(page._page_box, [])
+        if boxes and boxes[-1][0] == "TableCaptionBox":
+            orphans.append((number, boxes[-1][1]))
+    assert orphans == []
 
 
 def _page_texts(data: bytes) -> list[str]:
@@ -284,3 +311,21 @@ def test_a_version_locked_before_the_presenting_agency_was_kept_still_renders():
     version = sample_version(document)
     for fmt in ("md", "docx", "pdf"):
         assert "Not recorded" in _text_of(fmt, FORMATS[fmt].render(version))
+
+
+def test_the_pdf_of_a_reviewed_version_ends_with_how_it_went_and_what_changed():
+    version = sample_version(reopened_document())
+    text = squash("".join(_page_texts(FORMATS["pdf"].render(version))))
+    review = version.document["review"]
+    went, changed, integrity = (
+        text.index(squash(h)) for h in ("How version 1 went", "What changed since version 1", "Integrity")
+    )
+    assert went < changed < integrity
+    assert squash("Not answered") in text and squash("In by 8:45 most days.") in text
+    section = text[changed:integrity]
+    assert [c["section"] for c in review["changes"]] == ["Entries", "Hypothesis", "Goals", "Actions"]
+    for change in review["changes"]:
+        assert squash(change["after"]) in section
+    assert squash("Review the housing application and priority band.") in section  # the action before
+    plain = squash("".join(_page_texts(FORMATS["pdf"].render(sample_version()))))
+    assert "Whatchangedsince" not in plain and "Howversion" not in plain

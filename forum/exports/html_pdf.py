@@ -42,6 +42,10 @@ def render_html(template: str, version: LockedVersion) -> str:
         stance_labels=wording.STANCE_LABELS,
         role_labels=wording.ROLE_LABELS,
         answer_labels=wording.ANSWER_LABELS,
+        status_labels=wording.STATUS_LABELS,
+        goal_labels=wording.GOAL_ANSWER_LABELS,
+        local_time=wording.local_time,
+        reviewed=document.get("review"),
     )
     return _environment().get_template(template).render(context)
 

@@ -11,6 +11,8 @@ MARKING = "OFFICIAL-SENSITIVE"
 STANCE_LABELS = {"agree": "Agree", "agree_with_concerns": "Agree with concerns", "object": "Object"}
 ROLE_LABELS = {"chair": "Chair", "contributor": "Contributor", "observer": "Observer"}
 ANSWER_LABELS = {"yes": "Yes", "no": "No", "partly": "Partly"}
+STATUS_LABELS = {"not_started": "Not started", "on_track": "On track", "done": "Done", "stuck": "Stuck"}
+GOAL_ANSWER_LABELS = {"achieved": "Achieved", "partly": "Partly", "not_yet": "Not yet"}
 
 # English names, not strftime's %A/%B, so the output does not depend on the process locale.
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")

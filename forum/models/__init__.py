@@ -6,7 +6,14 @@ from forum.models.document import DocumentSnapshot, DocumentUpdate
 from forum.models.entry import Entry
 from forum.models.forum import Forum, ForumRole, Participant, Stage
 from forum.models.invitation import FormulationTemplate, Invitation, InvitationState, PasswordLink
-from forum.models.progress import ActionProgress, ProgressStatus, ReminderKind, ReminderSent
+from forum.models.progress import (
+    ActionProgress,
+    GoalAnswer,
+    GoalReview,
+    ProgressStatus,
+    ReminderKind,
+    ReminderSent,
+)
 from forum.models.user import EndedSession, User
 
 __all__ = [
@@ -19,6 +26,8 @@ __all__ = [
     "Entry",
     "Forum",
     "FormulationTemplate",
+    "GoalAnswer",
+    "GoalReview",
     "ForumRole",
     "Invitation",
     "InvitationState",

@@ -72,3 +72,33 @@ class ReminderSent(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     channel: Mapped[str] = mapped_column(String(10))  # "email" or "page"
     sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class GoalAnswer(enum.StrEnum):
+    """The group's answer, at a review, to how a goal of the previous version went."""
+
+    ACHIEVED = "achieved"
+    PARTLY = "partly"
+    NOT_YET = "not_yet"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class GoalReview(db.Model):
+    """How one goal of version `from_version` went, answered while reviewing it (one answer per goal)."""
+
+    __tablename__ = "goal_reviews"
+    __table_args__ = (UniqueConstraint("forum_id", "from_version", "goal_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    forum_id: Mapped[int] = mapped_column(ForeignKey("forums.id", ondelete="CASCADE"), index=True)
+    from_version: Mapped[int]
+    goal_id: Mapped[int]
+    answer: Mapped[GoalAnswer] = mapped_column(
+        Enum(GoalAnswer, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+    )
+    note: Mapped[str] = mapped_column(String(1000), default="")
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)

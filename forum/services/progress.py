@@ -78,7 +78,8 @@ def _may_record(forum_id: int, participant: Participant | None, action_id: int) 
     return action is not None and action.forum_id == forum_id and action.owner_id == participant.user_id
 
 
-def _logs(forum_id: int, action_ids: list[int]) -> dict[int, list[ActionProgress]]:
+def action_logs(forum_id: int, action_ids: list[int]) -> dict[int, list[ActionProgress]]:
+    """Each action's progress records, newest first."""
     rows = db.session.scalars(
         select(ActionProgress)
         .where(ActionProgress.forum_id == forum_id, ActionProgress.action_id.in_(action_ids))
@@ -99,7 +100,7 @@ def plan_progress(forum: Forum, user: User) -> tuple[int | None, list[ActionStat
     if latest is None:
         return None, []
     row, document = latest
-    logs = _logs(forum.id, [action["id"] for action in document["actions"]])
+    logs = action_logs(forum.id, [action["id"] for action in document["actions"]])
     return row.number, [
         ActionState(
             forum,
@@ -179,7 +180,7 @@ def my_actions(user: User, today: date) -> list[ActionState]:
             continue
         row, document = latest
         mine = [action for action in document["actions"] if action["id"] in action_ids]
-        logs = _logs(forum_id, [action["id"] for action in mine])
+        logs = action_logs(forum_id, [action["id"] for action in mine])
         forum = db.session.get(Forum, forum_id)
         states += [
             ActionState(forum, row.number, action, logs.get(action["id"], []), may_record=True)

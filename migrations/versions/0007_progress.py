@@ -1,4 +1,4 @@
-"""action progress and reminders: dated status notes beside a locked version; reminders given once
+"""after the lock: action progress beside a locked version, reminders given once, goal review answers
 
 Revision ID: 0007
 Revises: 0005
@@ -48,9 +48,27 @@ def upgrade():
     )
     op.create_index("ix_reminders_sent_forum_id", "reminders_sent", ["forum_id"], unique=False)
     op.create_index("ix_reminders_sent_user_id", "reminders_sent", ["user_id"], unique=False)
+    op.create_table(
+        "goal_reviews",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("forum_id", sa.Integer(), nullable=False),
+        sa.Column("from_version", sa.Integer(), nullable=False),
+        sa.Column("goal_id", sa.Integer(), nullable=False),
+        sa.Column("answer", sa.Enum("achieved", "partly", "not_yet", name="goalanswer", native_enum=False, length=20), nullable=False),
+        sa.Column("note", sa.String(length=1000), nullable=False),
+        sa.Column("recorded_by", sa.Integer(), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["forum_id"], ["forums.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["recorded_by"], ["users.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("forum_id", "from_version", "goal_id"),
+    )
+    op.create_index("ix_goal_reviews_forum_id", "goal_reviews", ["forum_id"], unique=False)
 
 
 def downgrade():
+    op.drop_index("ix_goal_reviews_forum_id", table_name="goal_reviews")
+    op.drop_table("goal_reviews")
     op.drop_index("ix_reminders_sent_user_id", table_name="reminders_sent")
     op.drop_index("ix_reminders_sent_forum_id", table_name="reminders_sent")
     op.drop_table("reminders_sent")
