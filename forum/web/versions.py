@@ -2,10 +2,11 @@
 
 from datetime import UTC, date, datetime
 
-from flask import Blueprint, Response, abort, render_template
+from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user, login_required
 
 from forum.exports import wording
+from forum.exports.comparison import SECTIONS, compare
 from forum.extensions import db
 from forum.models import Forum
 from forum.services import ServiceError
@@ -80,6 +81,39 @@ def show(forum_id: int, number: int):
         doc=version.document,
         sha256=version.sha256,
         downloads=DOWNLOADS,
+    )
+
+
+@bp.route("/forums/<int:forum_id>/versions/<int:number>/compare")
+@login_required
+def compare_versions(forum_id: int, number: int):
+    """What changed from the version before (or ?with=N) to this one."""
+    forum = _forum_for_download(forum_id)
+    earlier = request.args.get("with", str(number - 1))
+    if not earlier.isdigit() or int(earlier) == number:
+        abort(404)
+    try:
+        before = locked_version(forum.id, int(earlier))[1].document
+        after = locked_version(forum.id, number)[1].document
+    except ServiceError:
+        abort(404)
+    changes = compare(before, after)
+    record(
+        "version.compare",
+        actor_id=current_user.id,
+        forum_id=forum.id,
+        version=number,
+        compared_with=int(earlier),
+    )
+    db.session.commit()
+    return render_template(
+        "versions/compare.html",
+        forum=forum,
+        before=int(earlier),
+        after=number,
+        changes=changes,
+        sections=SECTIONS,
+        grouped={section: [c for c in changes if c.section == section] for section in SECTIONS},
     )
 
 
