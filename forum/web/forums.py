@@ -4,12 +4,10 @@ from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user, login_required
 
 from forum.extensions import db
-from forum.models import Stage
 from forum.services.audit import record
 from forum.services.progress import today_in_london
 from forum.services.reminders import shown_to
 from forum.services.scheduling import GROUPS, my_forums
-from forum.services.stages import read_plan
 from forum.web.access import forum_for_current_user
 
 bp = Blueprint("forums", __name__)
@@ -37,5 +35,4 @@ def room(forum_id: int):
     forum, participant = forum_for_current_user(forum_id)
     record("forum.view", actor_id=current_user.id, forum_id=forum.id)
     db.session.commit()
-    reviewing = read_plan(forum.id).reopened_from if forum.stage is not Stage.LOCKED else None
-    return render_template("forums/room.html", forum=forum, participant=participant, reviewing=reviewing)
+    return render_template("forums/room.html", forum=forum, participant=participant)
