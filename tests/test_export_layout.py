@@ -131,9 +131,10 @@ def test_plan_pdf_keeps_each_principle_and_action_whole(long_pdfs, long_version)
 # --- Word: A4, one marking at the top, columns fitted to their words ----------------------------------
 
 
-@pytest.fixture(scope="module")
-def word(long_version):
-    return docx.Document(io.BytesIO(FORMATS["docx"].render(long_version)))
+@pytest.fixture(scope="module", params=["long", "reviewed"])
+def word(request, long_version):
+    version = long_version if request.param == "long" else sample_version(reopened_document())
+    return docx.Document(io.BytesIO(FORMATS["docx"].render(version)))
 
 
 def test_word_is_a4_portrait_with_margins(word):
@@ -175,7 +176,7 @@ def test_word_columns_are_wide_enough_for_their_longest_word_and_fill_the_page(w
                             f"{word_text!r} breaks in a {widths[column]:.1f} mm column (row {row_index})"
                         )
                         checked += 1
-    assert checked > 1000
+    assert checked > 500
 
 
 def test_word_rows_do_not_split_across_pages(word):

@@ -54,6 +54,46 @@ def _marking(paragraph) -> None:
     paragraph.add_run(wording.MARKING).bold = True
 
 
+def _review(document, review: dict, number: int) -> None:
+    """How the reviewed version went, and what changed since it."""
+    earlier = review["from_version"]
+    document.add_heading(f"How version {earlier} went", level=2)
+    _table(
+        document,
+        ["Action", "Who", "Status", "Latest note"],
+        [
+            [
+                a["what"],
+                f"{a['owner']['name']}, {a['owner']['agency']}",
+                wording.STATUS_LABELS[a["status"]],
+                a["note"] + (f" ({wording.local_time(a['recorded_at'])})" if a["recorded_at"] else ""),
+            ]
+            for a in review["actions"]
+        ],
+    )
+    document.add_paragraph()
+    _table(
+        document,
+        ["Goal", "How it went", "Note"],
+        [
+            [g["text"], wording.GOAL_ANSWER_LABELS.get(g["answer"], "Not answered"), g["note"]]
+            for g in review["goals"]
+        ],
+    )
+    document.add_heading(f"What changed since version {earlier}", level=2)
+    if not review["changes"]:
+        document.add_paragraph("Nothing changed.")
+        return
+    _table(
+        document,
+        ["Part", "What", f"Version {earlier}", f"Version {number}"],
+        [
+            [c["section"], f"{c['item']} ({c['change']})", c["before"] or "—", c["after"] or "—"]
+            for c in review["changes"]
+        ],
+    )
+
+
 def render_docx(version: LockedVersion) -> bytes:
     """The locked plan as a .docx marked OFFICIAL-SENSITIVE in every page header and footer."""
     doc = wording.readable(version.document)
@@ -196,6 +236,9 @@ def render_docx(version: LockedVersion) -> bytes:
             ["Question", "Answer", "Note"],
             [[p["question"], wording.ANSWER_LABELS[p["answer"]], p["note"]] for p in doc["principles"]],
         )
+
+    if review := doc.get("review"):
+        _review(document, review, number)
 
     document.add_heading("Integrity", level=2)
     document.add_paragraph(f"SHA-256 of this version's canonical JSON: {version.sha256}")

@@ -57,6 +57,54 @@ def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
     return [_row(headers), _row(["---"] * len(headers)), *(_row(r) for r in rows), ""]
 
 
+def _review_lines(review: dict, number: int) -> list[str]:
+    """How the reviewed version went, and what changed since it."""
+    earlier = review["from_version"]
+    lines = [f"## How version {earlier} went", ""]
+    lines += _table(
+        ["Action", "Who", "Status", "Latest note"],
+        [
+            [
+                escape(a["what"]),
+                f"{escape(a['owner']['name'])}, {escape(a['owner']['agency'])}",
+                wording.STATUS_LABELS[a["status"]],
+                escape(a["note"])
+                + (f" ({wording.local_time(a['recorded_at'])})" if a["recorded_at"] else ""),
+            ]
+            for a in review["actions"]
+        ],
+    )
+    lines += _table(
+        ["Goal", "How it went", "Note"],
+        [
+            [
+                escape(g["text"]),
+                wording.GOAL_ANSWER_LABELS.get(g["answer"], "Not answered"),
+                escape(g["note"]),
+            ]
+            for g in review["goals"]
+        ],
+    )
+    lines += [f"## What changed since version {earlier}", ""]
+    lines += (
+        _table(
+            ["Part", "What", f"Version {earlier}", f"Version {number}"],
+            [
+                [
+                    c["section"],
+                    f"{escape(c['item'])} ({c['change']})",
+                    escape(c["before"] or "—"),
+                    escape(c["after"] or "—"),
+                ]
+                for c in review["changes"]
+            ],
+        )
+        if review["changes"]
+        else ["Nothing changed.", ""]
+    )
+    return lines
+
+
 def render_markdown(version: LockedVersion) -> bytes:
     """The locked plan as UTF-8 Markdown marked OFFICIAL-SENSITIVE at top and bottom."""
     doc = version.document
@@ -170,6 +218,8 @@ def render_markdown(version: LockedVersion) -> bytes:
                 for p in doc["principles"]
             ],
         )
+    if review := doc.get("review"):
+        lines += _review_lines(review, number)
     lines += [
         "## Integrity",
         "",
