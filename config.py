@@ -71,6 +71,8 @@ class Config:
     MAIL_PASSWORD = ""
     MAIL_SENDER = ""
     INVITATION_DAYS = 7
+    REMINDER_DAYS_BEFORE_DUE = 3  # an action's owner is reminded this many days before its due date
+    REMINDER_DAYS_BEFORE_REVIEW = 7  # the lead worker and chair, this many days before the review date
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -111,6 +113,10 @@ class Config:
         self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
         self.MAIL_SENDER = os.environ.get("MAIL_SENDER", "")
         self.INVITATION_DAYS = _env_int("INVITATION_DAYS", 7)
+        self.REMINDER_DAYS_BEFORE_DUE = _env_int("REMINDER_DAYS_BEFORE_DUE", 3)
+        self.REMINDER_DAYS_BEFORE_REVIEW = _env_int("REMINDER_DAYS_BEFORE_REVIEW", 7)
+        if self.REMINDER_DAYS_BEFORE_DUE < 0 or self.REMINDER_DAYS_BEFORE_REVIEW < 0:
+            raise ConfigError("REMINDER_DAYS_BEFORE_DUE and REMINDER_DAYS_BEFORE_REVIEW must be 0 or more.")
         self.SOCKET_EVENTS_PER_SECOND = _env_int("SOCKET_EVENTS_PER_SECOND", 40)
         self.SOCKET_EVENTS_BURST = _env_int("SOCKET_EVENTS_BURST", 120)
         self.SOCKET_MAX_REFUSALS = _env_int("SOCKET_MAX_REFUSALS", 20)

@@ -75,6 +75,8 @@ def register_blueprints(app: Flask) -> None:
     from forum.web.manage import bp as manage_bp
     from forum.web.pages import bp as pages_bp
     from forum.web.pages import register_navigation
+    from forum.web.progress import bp as progress_bp
+    from forum.web.review import bp as review_bp
     from forum.web.security import register_security_headers
     from forum.web.versions import bp as versions_bp
 
@@ -90,6 +92,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(invitations_bp)
     app.register_blueprint(account_bp)
     app.register_blueprint(versions_bp)
+    app.register_blueprint(progress_bp)
+    app.register_blueprint(review_bp)
     register_error_pages(app)
 
 

@@ -145,6 +145,47 @@ def retention_purge(dry_run: bool) -> None:
     click.echo(summary)
 
 
+reminders_cli = AppGroup("reminders", help="Remind action owners, lead workers and chairs of dates.")
+
+
+@reminders_cli.command("send")
+@click.option(
+    "--today", "today_text", help="Act as if today were this date (YYYY-MM-DD); default: today, UK time."
+)
+def reminders_send(today_text: str | None) -> None:
+    """Give every reminder that is due and not yet given (for cron; running it again sends nothing twice)."""
+    from datetime import date
+
+    from forum.services.progress import today_in_london
+    from forum.services.reminders import send
+
+    try:
+        today = date.fromisoformat(today_text) if today_text else today_in_london()
+    except ValueError as error:
+        raise click.ClickException(f"--today must be a date like 2026-07-01, not {today_text!r}.") from error
+    config = current_app.config
+    mail = {
+        key: config.get(key)
+        for key in (
+            "MAIL_SERVER",
+            "MAIL_PORT",
+            "MAIL_USE_TLS",
+            "MAIL_USERNAME",
+            "MAIL_PASSWORD",
+            "MAIL_SENDER",
+            "SERVER_PUBLIC_URL",
+        )
+    }
+    emailed, shown, failed = send(
+        today, config["REMINDER_DAYS_BEFORE_DUE"], config["REMINDER_DAYS_BEFORE_REVIEW"], mail
+    )
+    click.echo(
+        f"Reminders for {today.isoformat()}: {emailed} emailed, {shown} shown on My forums, {failed} failed (retried next run)."
+    )
+    if failed:
+        sys.exit(1)
+
+
 @click.command("seed-demo")
 def seed_demo() -> None:
     """Create a small demo (development only); does nothing if it exists already."""
@@ -159,5 +200,5 @@ def seed_demo() -> None:
 
 def register_cli(app: Flask) -> None:
     """Attach the command groups to the app."""
-    for command in (agency_cli, user_cli, forum_cli, retention_cli, seed_demo):
+    for command in (agency_cli, user_cli, forum_cli, retention_cli, reminders_cli, seed_demo):
         app.cli.add_command(command)

@@ -1,6 +1,7 @@
 """Realistic locked-version documents for export tests, with hostile text in a few fields."""
 
 from forum.exports.canonical import LockedVersion, sha256_hex
+from forum.exports.comparison import compare
 
 SCRIPT = "<script>alert(1)</script>"
 FORMULA = '=HYPERLINK("http://x")'
@@ -13,6 +14,7 @@ HEALTH = "Leeds Community Healthcare"
 POLICE = "West Yorkshire Police"
 HOUSING = "Leeds Housing Options"
 VOLUNTARY = "Family Action Leeds"
+PRESENTING = "Armley Early Help Hub"
 
 
 def _entry(entry_id: int, text: str, author: str, agency: str, written_input: bool = False) -> dict:
@@ -29,6 +31,7 @@ def sample_document() -> dict:
             "reference": "RF-2026-01",
             "title": "Support for J (13) & family: school, home & safety",
             "scheduled_at": "2026-06-16T13:30:00+01:00",
+            "presenting_agency": PRESENTING,
         },
         "version": {
             "number": 1,
@@ -242,4 +245,89 @@ def reopened_document() -> dict:
     )
     document["actions"][2]["what"] = "Support the move to the offered three-bedroom tenancy."
     document["review_date"] = "2026-12-08"
+    document["principles"] = []  # answered afresh at each review
+    document["panels"][4]["entries"].append(
+        _entry(15, "J was picked for the school football team.", "Tom O'Neill", SCHOOL)
+    )
+    document["goals"].append({"id": 4, "text": "J keeps his place in the team."})
+    document["hypothesis"] += " Since the move, J sleeps better."
+    before = sample_document()
+    statuses = ["done", "on_track", "stuck", "done", "not_started"]
+    document["review"] = {
+        "from_version": 1,
+        "actions": [
+            {
+                "id": action["id"],
+                "what": action["what"],
+                "owner": action["owner"],
+                "due": action["due"],
+                "status": status,
+                "note": "" if status == "not_started" else f"Progress on action {action['id']} {SCRIPT}",
+                "recorded_at": None if status == "not_started" else "2026-09-01T09:15:00+01:00",
+            }
+            for action, status in zip(before["actions"], statuses, strict=True)
+        ],
+        "goals": [
+            {
+                "id": 1,
+                "text": before["goals"][0]["text"],
+                "answer": "achieved",
+                "note": "In by 8:45 most days.",
+            },
+            {"id": 2, "text": before["goals"][1]["text"], "answer": "partly", "note": MARKDOWN},
+            {"id": 3, "text": before["goals"][2]["text"], "answer": None, "note": ""},
+        ],
+        "changes": [change.as_dict() for change in compare(before, document)],
+    }
+    return document
+
+
+_PROSE = (
+    "J's paediatrician and the school nurse agreed that mornings go better after an unstructured evening "
+    "is replaced by a short routine, with Mum's agreement and a named adult at the gate; the family "
+    "asked for letters in plain language and for meetings after 3:30 so Mum can attend"
+)
+_WORDS = _PROSE.split()
+
+
+def _sentence(seed: int, words: int) -> str:
+    """A deterministic sentence of the given length, so rows have many different heights."""
+    return " ".join(_WORDS[(seed * 7 + i) % len(_WORDS)] for i in range(words)).capitalize() + "."
+
+
+def long_document() -> dict:
+    """A plan long enough that rows of every table meet page ends, with one entry longer than a page."""
+    document = sample_document()
+    people = [(p["name"], g["agency"]) for g in document["attendance"] for p in g["people"]]
+    next_id = 100
+    for panel_index, panel in enumerate(document["panels"]):
+        for i in range(9):
+            name, agency = people[(panel_index + i) % len(people)]
+            panel["entries"].append(_entry(next_id, _sentence(next_id, 12 + (i * 17) % 70), name, agency))
+            next_id += 1
+    document["panels"][3]["entries"].append(
+        _entry(next_id, " ".join(_sentence(n, 60) for n in range(40)), "Priya Shah", CSWS)
+    )
+    for i in range(6, 30):
+        name, agency = people[i % len(people)]
+        document["actions"].append(
+            {
+                "id": i,
+                "what": _sentence(i, 10 + (i * 13) % 45),
+                "owner": {"name": name, "agency": agency},
+                "due": f"2026-{7 + i % 5:02d}-{1 + i % 27:02d}",
+                "measure": _sentence(i + 3, 8 + (i * 11) % 30),
+                "goal": 1 + i % 3,
+                "priority": None,
+            }
+        )
+    document["principles"] += [
+        {
+            "key": f"check_{i}",
+            "question": _sentence(i, 9),
+            "answer": "partly",
+            "note": _sentence(i, 20 + 9 * i),
+        }
+        for i in range(12)
+    ]
     return document

@@ -147,3 +147,14 @@ def test_pdf_page_renders_to_a_png_that_looks_like_a_record(client, locked, tmp_
     assert abs(height / width - 297 / 210) < 0.01  # A4 portrait
     dark = sum(image.histogram()[:128])
     assert 0.01 < dark / (width * height) < 0.5  # text on a white page, not blank, not black
+
+
+def test_version_and_history_pages_show_uk_dates_and_the_presenting_agency(client, locked):
+    sign_in(client, "school@example.org")
+    page = client.get(f"/forums/{locked.id}/versions/1").get_data(as_text=True)
+    assert "16 June 2026, 15:40 BST (Europe/London)" in page and "2026-06-16T15:40:12" not in page
+    assert "Tuesday 15 September 2026" in page and "2026-09-15" not in page  # review date
+    assert "Friday 3 July 2026" in page and "2026-07-03" not in page  # an action's due date
+    assert "Armley Early Help Hub" in page
+    history = client.get(f"/forums/{locked.id}/versions").get_data(as_text=True)
+    assert "(UTC)" not in history and "(Europe/London)" in history

@@ -12,6 +12,7 @@ HEADER = [
     "version",
     "locked_at",
     "sha256",
+    "presenting_agency",
     "action_id",
     "what",
     "owner_name",
@@ -54,6 +55,7 @@ def render_csv(version: LockedVersion) -> bytes:
         row = [
             *context,
             version.sha256,
+            doc["forum"].get("presenting_agency") or "",
             action["id"],
             action["what"],
             action["owner"]["name"],

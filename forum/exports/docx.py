@@ -7,15 +7,19 @@ from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Pt
+from docx.shared import Mm
 
 from forum.exports import wording
 from forum.exports.canonical import CANONICALISATION, LockedVersion
+from forum.exports.word_tables import FONT, FONT_SIZE, fit_columns, keep_rows_whole
 from forum.exports.zipped import restamp, zip_time
+
+PAGE_WIDTH, PAGE_HEIGHT, MARGIN = Mm(210), Mm(297), Mm(20)
+TEXT_WIDTH = PAGE_WIDTH - 2 * MARGIN
 
 
 def _table(document, headers: list[str], rows: list[list[str]]):
-    """A 'Table Grid' table whose first row is a bold header repeated on every page."""
+    """A 'Table Grid' table fitted to its text: a bold header repeated on every page, rows kept whole."""
     table = document.add_table(rows=1, cols=len(headers), style="Table Grid")
     header = table.rows[0]
     row_properties = header._tr.get_or_add_trPr()
@@ -28,6 +32,8 @@ def _table(document, headers: list[str], rows: list[list[str]]):
     for values in rows:
         for cell, text in zip(table.add_row().cells, values, strict=True):
             cell.text = text
+    fit_columns(table, TEXT_WIDTH, header_rows=1)
+    keep_rows_whole(table)
     return table
 
 
@@ -38,6 +44,8 @@ def _facts(document, facts: list[tuple[str, str]]) -> None:
         cells = table.add_row().cells
         cells[0].paragraphs[0].add_run(label).bold = True
         cells[1].text = value
+    fit_columns(table, TEXT_WIDTH, bold_columns=(0,))
+    keep_rows_whole(table)
 
 
 def _marking(paragraph) -> None:
@@ -46,18 +54,62 @@ def _marking(paragraph) -> None:
     paragraph.add_run(wording.MARKING).bold = True
 
 
+def _review(document, review: dict, number: int) -> None:
+    """How the reviewed version went, and what changed since it."""
+    earlier = review["from_version"]
+    document.add_heading(f"How version {earlier} went", level=2)
+    _table(
+        document,
+        ["Action", "Who", "Status", "Latest note"],
+        [
+            [
+                a["what"],
+                f"{a['owner']['name']}, {a['owner']['agency']}",
+                wording.STATUS_LABELS[a["status"]],
+                a["note"] + (f" ({wording.local_time(a['recorded_at'])})" if a["recorded_at"] else ""),
+            ]
+            for a in review["actions"]
+        ],
+    )
+    document.add_paragraph()
+    _table(
+        document,
+        ["Goal", "How it went", "Note"],
+        [
+            [g["text"], wording.GOAL_ANSWER_LABELS.get(g["answer"], "Not answered"), g["note"]]
+            for g in review["goals"]
+        ],
+    )
+    document.add_heading(f"What changed since version {earlier}", level=2)
+    if not review["changes"]:
+        document.add_paragraph("Nothing changed.")
+        return
+    _table(
+        document,
+        ["Part", "What", f"Version {earlier}", f"Version {number}"],
+        [
+            [c["section"], f"{c['item']} ({c['change']})", c["before"] or "—", c["after"] or "—"]
+            for c in review["changes"]
+        ],
+    )
+
+
 def render_docx(version: LockedVersion) -> bytes:
     """The locked plan as a .docx marked OFFICIAL-SENSITIVE in every page header and footer."""
     doc = wording.readable(version.document)
     forum, number = doc["forum"], doc["version"]["number"]
     document = Document()
     normal = document.styles["Normal"]
-    normal.font.size = Pt(10)
+    normal.font.name, normal.font.size = FONT, FONT_SIZE
     language = OxmlElement("w:lang")
     language.set(qn("w:val"), "en-GB")
     normal.element.get_or_add_rPr().append(language)
+    for level in (1, 2, 3):
+        document.styles[f"Heading {level}"].font.name = FONT
 
-    section = document.sections[0]
+    section = document.sections[0]  # python-docx's template is US Letter; councils print on A4
+    section.page_width, section.page_height = PAGE_WIDTH, PAGE_HEIGHT
+    section.left_margin = section.right_margin = section.top_margin = section.bottom_margin = MARGIN
     _marking(section.header.paragraphs[0])
     _marking(section.footer.paragraphs[0])
     section.footer.add_paragraph(f"{forum['reference']} version {number} · SHA-256 {version.sha256}")
@@ -74,7 +126,7 @@ def render_docx(version: LockedVersion) -> bytes:
     properties.revision = number
     properties.language = "en-GB"
 
-    _marking(document.add_paragraph())
+    # The page header carries the marking on every page, so the body does not repeat it at the top.
     document.add_heading(f"Multi-agency plan: {forum['title']}", level=1)
     _facts(
         document,
@@ -83,6 +135,7 @@ def render_docx(version: LockedVersion) -> bytes:
             ("Forum title", forum["title"]),
             ("Version", str(number)),
             ("Locked", wording.lock_time(doc)),
+            ("Presenting agency", wording.presenting_agency(doc)),
             ("Chair", f"{doc['chair']['name']}, {doc['chair']['agency']}"),
             ("Lead worker", f"{doc['lead_worker']['name']}, {doc['lead_worker']['agency']}"),
             ("Review date", wording.long_date(doc["review_date"])),
@@ -156,19 +209,19 @@ def render_docx(version: LockedVersion) -> bytes:
     document.add_heading("Actions", level=2)
     _table(
         document,
-        ["What", "Who", "By when", "How we will know", "Goal", "Priority"],
+        ["What", "Who", "By when", "How we will know", "Goal, priority"],
         [
             [
                 a["what"],
                 f"{a['owner']['name']}, {a['owner']['agency']}",
                 wording.long_date(a["due"]),
                 a["measure"],
-                wording.goal_text(doc, a["goal"]),
-                wording.priority_text(doc, a["priority"]),
+                wording.goal_and_priority(a),
             ]
             for a in doc["actions"]
         ],
     )
+    document.add_paragraph("Goals are listed above; priorities are the ranked perpetuating factors.")
 
     document.add_heading("Review", level=2)
     document.add_paragraph(f"The plan will be reviewed on {wording.long_date(doc['review_date'])}.")
@@ -184,10 +237,12 @@ def render_docx(version: LockedVersion) -> bytes:
             [[p["question"], wording.ANSWER_LABELS[p["answer"]], p["note"]] for p in doc["principles"]],
         )
 
+    if review := doc.get("review"):
+        _review(document, review, number)
+
     document.add_heading("Integrity", level=2)
     document.add_paragraph(f"SHA-256 of this version's canonical JSON: {version.sha256}")
     document.add_paragraph(f"Canonical form: {CANONICALISATION}.")
-    _marking(document.add_paragraph())
 
     buffer = io.BytesIO()
     document.save(buffer)

@@ -33,6 +33,7 @@ def render_html(template: str, version: LockedVersion) -> str:
         sha256=version.sha256,
         canonicalisation=CANONICALISATION,
         locked=wording.lock_time(document),
+        presenting=wording.presenting_agency(document),
         lead_accepted=wording.local_time(document["lead_worker"]["accepted_at"]),
         review=wording.long_date(document["review_date"]),
         reopened=wording.reopen_note(document),
@@ -41,6 +42,10 @@ def render_html(template: str, version: LockedVersion) -> str:
         stance_labels=wording.STANCE_LABELS,
         role_labels=wording.ROLE_LABELS,
         answer_labels=wording.ANSWER_LABELS,
+        status_labels=wording.STATUS_LABELS,
+        goal_labels=wording.GOAL_ANSWER_LABELS,
+        local_time=wording.local_time,
+        reviewed=document.get("review"),
     )
     return _environment().get_template(template).render(context)
 

@@ -1,21 +1,51 @@
-"""The full plan as Markdown, with every user string escaped so it can never become markup or a link."""
+"""The full plan as Markdown: user text escaped only where Markdown would read it as markup or a link."""
 
 import re
 
 from forum.exports import wording
 from forum.exports.canonical import CANONICALISATION, LockedVersion
 
-# The ASCII punctuation that can start or end Markdown/GFM markup (emphasis, links, code, headings, lists,
-# tables, strikethrough, autolinks, maths, setext underlines); CommonMark lets any of it be backslash-escaped.
-_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|~:@$=])")
+# Escaped wherever they are: emphasis, code, strikethrough and link brackets (CommonMark and GFM).
+_INLINE = re.compile(r"[`*~\[\]]")
+# A backslash is an escape (or a hard line break) only before ASCII punctuation or at the end of a line.
+_BACKSLASH = re.compile(r"\\(?=[!-/:-@\[-`{-~]|$)")
+# '_' opens or closes emphasis only at a word's edge; snake_case stays as it is.
+_UNDERSCORE = re.compile(r"(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
+# '<' starts raw HTML or an autolink only before a letter, '/', '!' or '?'; '&' only when it starts an entity.
+# Both become entities ('&lt;script>' is not a tag, and raw text never holds '<script').
+_ANGLE = re.compile(r"<(?=[A-Za-z/!?])")
+_ENTITY = re.compile(r"&(?=#[0-9]{1,7};|#[Xx][0-9A-Fa-f]{1,6};|[A-Za-z][A-Za-z0-9]{1,31};)")
+# What makes a line the start of a block: a heading, quote, list item, thematic break or setext underline.
+_BLOCK_START = re.compile(r"^(?:(?:#{1,6}|[-+])(?=\s|$)|>|(=+|-+)\s*$|(\d{1,9})([.)])(?=\s|$))")
+
+
+def _block_start(match: re.Match) -> str:
+    number, delimiter = match.group(2), match.group(3)
+    return f"{number}\\{delimiter}" if number else "\\" + match.group()
+
+
+def _inline(line: str, starts_block: bool = True) -> str:
+    """One line of user text with only the characters escaped that Markdown would read as markup."""
+    line = _BACKSLASH.sub(r"\\\\", _ENTITY.sub("&amp;", line))
+    line = _INLINE.sub(lambda match: "\\" + match.group(), line)
+    line = _UNDERSCORE.sub(r"\\_", line)
+    line = _ANGLE.sub("&lt;", line)
+    return _BLOCK_START.sub(_block_start, line, count=1) if starts_block else line
+
+
+def _lines(text: str) -> list[str]:
+    """The visible lines of user text: controls revealed, indentation dropped (it would make code)."""
+    return [line.strip() for line in wording.reveal_controls(text).splitlines()] or [""]
 
 
 def escape(text: str) -> str:
-    """User text as inert Markdown: punctuation backslash-escaped, <, > and & as HTML entities, one line."""
-    text = _PUNCTUATION.sub(r"\\\1", wording.reveal_controls(text))
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    # One line, so no user line can start a block (heading, list, quote, indented code) of its own.
-    return "<br>".join(line.strip() for line in text.splitlines())
+    """User text as inert Markdown in a table cell: lines joined by <br>, '|' escaped; cells hold no blocks."""
+    return "<br>".join(_inline(line, starts_block=False).replace("|", "\\|") for line in _lines(text))
+
+
+def block(text: str, indent: str = "") -> str:
+    """User text as an inert Markdown paragraph: each line escaped, kept apart by hard line breaks."""
+    return ("\\\n" + indent).join(_inline(line) for line in _lines(text))
 
 
 def _row(cells: list[str]) -> str:
@@ -27,6 +57,54 @@ def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
     return [_row(headers), _row(["---"] * len(headers)), *(_row(r) for r in rows), ""]
 
 
+def _review_lines(review: dict, number: int) -> list[str]:
+    """How the reviewed version went, and what changed since it."""
+    earlier = review["from_version"]
+    lines = [f"## How version {earlier} went", ""]
+    lines += _table(
+        ["Action", "Who", "Status", "Latest note"],
+        [
+            [
+                escape(a["what"]),
+                f"{escape(a['owner']['name'])}, {escape(a['owner']['agency'])}",
+                wording.STATUS_LABELS[a["status"]],
+                escape(a["note"])
+                + (f" ({wording.local_time(a['recorded_at'])})" if a["recorded_at"] else ""),
+            ]
+            for a in review["actions"]
+        ],
+    )
+    lines += _table(
+        ["Goal", "How it went", "Note"],
+        [
+            [
+                escape(g["text"]),
+                wording.GOAL_ANSWER_LABELS.get(g["answer"], "Not answered"),
+                escape(g["note"]),
+            ]
+            for g in review["goals"]
+        ],
+    )
+    lines += [f"## What changed since version {earlier}", ""]
+    lines += (
+        _table(
+            ["Part", "What", f"Version {earlier}", f"Version {number}"],
+            [
+                [
+                    c["section"],
+                    f"{escape(c['item'])} ({c['change']})",
+                    escape(c["before"] or "—"),
+                    escape(c["after"] or "—"),
+                ]
+                for c in review["changes"]
+            ],
+        )
+        if review["changes"]
+        else ["Nothing changed.", ""]
+    )
+    return lines
+
+
 def render_markdown(version: LockedVersion) -> bytes:
     """The locked plan as UTF-8 Markdown marked OFFICIAL-SENSITIVE at top and bottom."""
     doc = version.document
@@ -35,7 +113,7 @@ def render_markdown(version: LockedVersion) -> bytes:
     lines = [
         f"**{wording.MARKING}**",
         "",
-        f"# Multi\\-agency plan: {escape(forum['title'])}",
+        f"# Multi-agency plan: {block(forum['title'])}",
         "",
         *_table(
             ["About this version", ""],
@@ -44,6 +122,7 @@ def render_markdown(version: LockedVersion) -> bytes:
                 ["Forum title", escape(forum["title"])],
                 ["Version", str(number)],
                 ["Locked", escape(wording.lock_time(doc))],
+                ["Presenting agency", escape(wording.presenting_agency(doc))],
                 ["Chair", f"{escape(chair['name'])}, {escape(chair['agency'])}"],
                 ["Lead worker", f"{escape(lead['name'])}, {escape(lead['agency'])}"],
                 ["Review date", escape(wording.long_date(doc["review_date"]))],
@@ -52,10 +131,10 @@ def render_markdown(version: LockedVersion) -> bytes:
         ),
     ]
     if note := wording.reopen_note(doc):
-        lines += [escape(note), ""]
+        lines += [block(note), ""]
     if doc["version"]["override_reason"]:
         lines += [
-            f"Locked despite an objection\\. Chair's reason: {escape(doc['version']['override_reason'])}",
+            f"Locked despite an objection. Chair's reason: {block(doc['version']['override_reason'])}",
             "",
         ]
 
@@ -84,27 +163,27 @@ def render_markdown(version: LockedVersion) -> bytes:
     lines += [
         "## Lead worker",
         "",
-        f"{escape(lead['name'])}, {escape(lead['agency'])}\\. Contact: {escape(lead['contact'])}\\. "
-        f"Accepted the role {escape(wording.local_time(lead['accepted_at']))}\\.",
+        f"{block(lead['name'])}, {block(lead['agency'])}. Contact: {block(lead['contact'])}. "
+        f"Accepted the role {wording.local_time(lead['accepted_at'])}.",
         "",
         "## Formulation: the 6Ps",
         "",
     ]
     for panel in doc["panels"]:
-        lines += [f"### {escape(panel['name'])}", ""]
+        lines += [f"### {block(panel['name'])}", ""]
         lines += [
-            f"- {escape(e['text'])} — *{escape(e['agency'])}* ({escape(e['author'])}"
+            f"- {block(e['text'], indent='  ')} — *{escape(e['agency'])}* ({escape(e['author'])}"
             + (", written input)" if e["written_input"] else ")")
             for e in panel["entries"]
-        ] or ["No entries\\."]
+        ] or ["No entries."]
         lines.append("")
-    lines += ["## Hypothesis", "", escape(doc["hypothesis"]), "", "## Priorities", ""]
+    lines += ["## Hypothesis", "", block(doc["hypothesis"]), "", "## Priorities", ""]
     lines += _table(
         ["Rank", "Perpetuating factor", "Votes"],
         [[str(p["rank"]), escape(p["text"]), str(p["votes"])] for p in doc["priorities"]],
     )
     lines += ["## Goals", ""]
-    lines += [f"- Goal {goal['id']}: {escape(goal['text'])}" for goal in doc["goals"]] + [""]
+    lines += [f"- Goal {goal['id']}: {block(goal['text'], indent='  ')}" for goal in doc["goals"]] + [""]
     lines += ["## Actions", ""]
     lines += _table(
         ["What", "Who", "By when", "How we will know", "Goal", "Priority"],
@@ -112,7 +191,7 @@ def render_markdown(version: LockedVersion) -> bytes:
             [
                 escape(a["what"]),
                 f"{escape(a['owner']['name'])}, {escape(a['owner']['agency'])}",
-                escape(a["due"]),
+                wording.long_date(a["due"]),
                 escape(a["measure"]),
                 escape(wording.goal_text(doc, a["goal"])),
                 escape(wording.priority_text(doc, a["priority"])),
@@ -123,11 +202,11 @@ def render_markdown(version: LockedVersion) -> bytes:
     lines += [
         "## Review",
         "",
-        f"The plan will be reviewed on {escape(wording.long_date(doc['review_date']))}\\.",
+        f"The plan will be reviewed on {wording.long_date(doc['review_date'])}.",
         "",
         "## How the family will be told",
         "",
-        escape(doc["family_communication"]),
+        block(doc["family_communication"]),
         "",
     ]
     if doc["principles"]:
@@ -139,12 +218,14 @@ def render_markdown(version: LockedVersion) -> bytes:
                 for p in doc["principles"]
             ],
         )
+    if review := doc.get("review"):
+        lines += _review_lines(review, number)
     lines += [
         "## Integrity",
         "",
-        f"SHA\\-256 of this version's canonical JSON: `{version.sha256}`",
+        f"SHA-256 of this version's canonical JSON: `{version.sha256}`",
         "",
-        f"Canonical form: {escape(CANONICALISATION)}\\.",
+        f"Canonical form: {block(CANONICALISATION)}.",
         "",
         f"**{wording.MARKING}**",
         "",

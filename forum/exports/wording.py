@@ -11,6 +11,8 @@ MARKING = "OFFICIAL-SENSITIVE"
 STANCE_LABELS = {"agree": "Agree", "agree_with_concerns": "Agree with concerns", "object": "Object"}
 ROLE_LABELS = {"chair": "Chair", "contributor": "Contributor", "observer": "Observer"}
 ANSWER_LABELS = {"yes": "Yes", "no": "No", "partly": "Partly"}
+STATUS_LABELS = {"not_started": "Not started", "on_track": "On track", "done": "Done", "stuck": "Stuck"}
+GOAL_ANSWER_LABELS = {"achieved": "Achieved", "partly": "Partly", "not_yet": "Not yet"}
 
 # English names, not strftime's %A/%B, so the output does not depend on the process locale.
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -46,18 +48,22 @@ def long_date(iso_date: str) -> str:
     return f"{_DAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
-def local_time(iso_datetime: str, zone: str = "Europe/London") -> str:
-    """An ISO 8601 instant as '16 June 2026, 15:40 BST (Europe/London)'."""
+def local_time(iso_datetime: str, zone: str = "Europe/London", seconds: bool = False) -> str:
+    """An ISO 8601 instant as '16 June 2026, 15:40 BST (Europe/London)' (or 15:40:12 with seconds)."""
     moment = datetime.fromisoformat(iso_datetime).astimezone(ZoneInfo(zone))
-    return (
-        f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year}, {moment:%H:%M} {moment.tzname()} ({zone})"
-    )
+    clock = f"{moment:%H:%M:%S}" if seconds else f"{moment:%H:%M}"
+    return f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year}, {clock} {moment.tzname()} ({zone})"
 
 
 def lock_time(document: dict) -> str:
     """When the version was locked, in its time zone."""
     version = document["version"]
     return local_time(version["locked_at"], version["timezone"])
+
+
+def presenting_agency(document: dict) -> str:
+    """The presenting practitioner's agency, or 'Not recorded' (also for versions locked before it was kept)."""
+    return document["forum"].get("presenting_agency") or "Not recorded"
 
 
 def version_label(document: dict) -> str:
@@ -74,6 +80,15 @@ def priority_text(document: dict, rank: int | None) -> str:
     """'1. <text>' for the priority an action addresses, or '' when none."""
     found = next((p for p in document["priorities"] if p["rank"] == rank), None)
     return f"{found['rank']}. {found['text']}" if found else ""
+
+
+def goal_and_priority(action: dict) -> str:
+    """'Goal 1, priority 2' for an action (either part left out when it has none)."""
+    parts = [
+        f"Goal {action['goal']}" if action["goal"] else "",
+        f"priority {action['priority']}" if action["priority"] else "",
+    ]
+    return ", ".join(part for part in parts if part).capitalize()
 
 
 def reopen_note(document: dict) -> str:

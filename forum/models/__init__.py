@@ -7,9 +7,18 @@ from forum.models.entry import Entry
 from forum.models.forum import Forum, ForumRole, Participant, Stage
 from forum.models.frozen_client import FrozenClient
 from forum.models.invitation import FormulationTemplate, Invitation, InvitationState, PasswordLink
+from forum.models.progress import (
+    ActionProgress,
+    GoalAnswer,
+    GoalReview,
+    ProgressStatus,
+    ReminderKind,
+    ReminderSent,
+)
 from forum.models.user import EndedSession, User
 
 __all__ = [
+    "ActionProgress",
     "Agency",
     "AuditEvent",
     "DocumentSnapshot",
@@ -19,11 +28,16 @@ __all__ = [
     "Forum",
     "FormulationTemplate",
     "FrozenClient",
+    "GoalAnswer",
+    "GoalReview",
     "ForumRole",
     "Invitation",
     "InvitationState",
     "Participant",
     "PasswordLink",
+    "ProgressStatus",
+    "ReminderKind",
+    "ReminderSent",
     "Stage",
     "User",
 ]

@@ -22,6 +22,7 @@ from forum.services.entries import active_entries
 from forum.services.forums import get_forum
 from forum.services.plan import FAMILY_COMMUNICATION_ROOT, HYPOTHESIS_ROOT, actions, goals
 from forum.services.retention import was_purged
+from forum.services.review import review_member
 from forum.services.stages import chair, current_chair, plan_of, read_plan
 from forum.services.votes import priorities, tallies
 
@@ -172,6 +173,7 @@ def build_document(forum_id: int, doc: Doc, version: dict) -> dict:
             "reference": forum.reference,
             "title": forum.title,
             "scheduled_at": london(forum.scheduled_at),
+            "presenting_agency": forum.presenting_agency.name if forum.presenting_agency else None,
         },
         "version": version,
         "chair": {"name": the_chair.user.full_name, "agency": the_chair.user.agency.name},
@@ -289,7 +291,10 @@ def lock_plan(forum_id: int, user: User, override_reason: str | None = None) -> 
             "reopen_reason": plan.reopen_reason,
             "override_reason": override_reason if has_objection else None,
         }
-        stored = canonical_json(build_document(forum_id, doc, version))
+        document = build_document(forum_id, doc, version)
+        if plan.reopened_from is not None:
+            document["review"] = review_member(forum_id, plan.reopened_from, document)
+        stored = canonical_json(document)
         row = PlanVersion(
             forum_id=forum_id,
             number=number,
@@ -316,7 +321,8 @@ def lock_plan(forum_id: int, user: User, override_reason: str | None = None) -> 
 def reopen(forum_id: int, user: User, reason: str) -> int:
     """Reopen a locked forum for review: back to the plan stage, towards version N+1.
 
-    The lead worker's acceptance and every stance are cleared; stored versions are untouched.
+    The lead worker's acceptance, every stance and the practice-principle answers are cleared (the
+    principles are answered afresh; last time's stay in version N); stored versions are untouched.
     """
     chair(forum_id, user)
     reason = clean_text(reason, "reason")
@@ -343,6 +349,8 @@ def reopen(forum_id: int, user: User, reason: str) -> int:
     plan.lead_accepted_at = None
     for stance in stances(forum_id):
         db.session.delete(stance)
+    for answer in principles(forum_id).values():
+        db.session.delete(answer)
     record("plan.reopen", actor_id=user.id, forum_id=forum_id, version=latest)
     db.session.commit()
     return latest

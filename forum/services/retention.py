@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, func, select
 
 from forum.extensions import db
-from forum.models import AuditEvent, DocumentSnapshot, DocumentUpdate, Forum, Stage
+from forum.models import ActionProgress, AuditEvent, DocumentSnapshot, DocumentUpdate, Forum, Stage
 from forum.models.version import PlanVersion
 from forum.services import ServiceError
 from forum.services.audit import record
@@ -139,6 +139,12 @@ def purge(policy: Policy, dry_run: bool = False, now: datetime | None = None) ->
             db.session.execute(
                 delete(PlanVersion).where(
                     PlanVersion.forum_id == item.forum_id, PlanVersion.number.in_(item.versions)
+                )
+            )
+            # Progress notes written against a purged version go with it.
+            db.session.execute(
+                delete(ActionProgress).where(
+                    ActionProgress.forum_id == item.forum_id, ActionProgress.version_number.in_(item.versions)
                 )
             )
         record(

@@ -46,6 +46,24 @@ class ActionForm(FlaskForm):
     """A button that changes something: only the CSRF token."""
 
 
+class ProgressForm(FlaskForm):
+    """A status and a short note on one action of a locked plan."""
+
+    status = SelectField(
+        "Status",
+        choices=[
+            SelectChoice("not_started", "Not started"),
+            SelectChoice("on_track", "On track"),
+            SelectChoice("done", "Done"),
+            SelectChoice("stuck", "Stuck"),
+        ],
+        validators=[InputRequired("Choose a status")],
+    )
+    note = TextAreaField(
+        "Note (optional)", validators=[Length(max=1000, message="The note must be at most 1000 characters")]
+    )
+
+
 class AgencyForm(FlaskForm):
     name = StringField("Agency name", validators=[DataRequired("Enter the agency's name"), Length(max=120)])
 

@@ -1,10 +1,12 @@
 """My forums and the forum page."""
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user, login_required
 
 from forum.extensions import db
 from forum.services.audit import record
+from forum.services.progress import today_in_london
+from forum.services.reminders import shown_to
 from forum.services.scheduling import GROUPS, my_forums
 from forum.web.access import forum_for_current_user
 
@@ -16,7 +18,14 @@ bp = Blueprint("forums", __name__)
 def index():
     """The forums the signed-in user takes part in, grouped, with search by reference."""
     mine = my_forums(current_user, request.args.get("q", ""))
-    return render_template("forums/index.html", mine=mine, groups=GROUPS)
+    config = current_app.config
+    reminders = shown_to(
+        current_user,
+        today_in_london(),
+        config["REMINDER_DAYS_BEFORE_DUE"],
+        config["REMINDER_DAYS_BEFORE_REVIEW"],
+    )
+    return render_template("forums/index.html", mine=mine, groups=GROUPS, reminders=reminders)
 
 
 @bp.route("/forums/<int:forum_id>")

@@ -8,6 +8,7 @@ bp = Blueprint("pages", __name__)
 # (endpoint, label, administrators only); an endpoint not registered in this app is left out.
 NAVIGATION = [
     ("forums.index", "My forums", False),
+    ("progress.mine", "My actions", False),
     ("admin.index", "Administration", True),
     ("admin.audit", "Audit trail", True),
     ("account.password", "Change password", False),

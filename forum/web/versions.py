@@ -1,9 +1,13 @@
 """Locked plan versions: the history page, one version read-only, and its downloads."""
 
-from flask import Blueprint, Response, abort, render_template
+from datetime import UTC, date, datetime
+
+from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user, login_required
 
 from forum.auth.permissions import may_read
+from forum.exports import wording
+from forum.exports.comparison import SECTIONS, compare
 from forum.extensions import db
 from forum.models import Forum
 from forum.services import ServiceError
@@ -19,10 +23,24 @@ DOWNLOADS = [
     ("json", "JSON"),
     ("md", "Markdown"),
     ("csv", "Actions (CSV)"),
-    ("ics", "Review date (calendar)"),
+    ("ics", "Review and due dates (calendar)"),
     ("family-pdf", "Family summary (PDF)"),
     ("zip", "All formats (zip)"),
 ]
+
+
+@bp.app_template_filter("uk_datetime")
+def uk_datetime(moment: datetime | str, seconds: bool = False) -> str:
+    """A stored (UTC) time or an ISO 8601 string as '16 June 2026, 15:40 BST (Europe/London)'."""
+    if isinstance(moment, datetime):
+        moment = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
+    return wording.local_time(moment, seconds=seconds)
+
+
+@bp.app_template_filter("long_date")
+def long_date(day: date | str) -> str:
+    """A date or an ISO 8601 date string as 'Tuesday 15 September 2026'."""
+    return wording.long_date(day if isinstance(day, str) else day.isoformat())
 
 
 def _forum_for_download(forum_id: int) -> Forum:
@@ -63,6 +81,39 @@ def show(forum_id: int, number: int):
         doc=version.document,
         sha256=version.sha256,
         downloads=DOWNLOADS,
+    )
+
+
+@bp.route("/forums/<int:forum_id>/versions/<int:number>/compare")
+@login_required
+def compare_versions(forum_id: int, number: int):
+    """What changed from the version before (or ?with=N) to this one."""
+    forum = _forum_for_download(forum_id)
+    earlier = request.args.get("with", str(number - 1))
+    if not earlier.isdigit() or int(earlier) == number:
+        abort(404)
+    try:
+        before = locked_version(forum.id, int(earlier))[1].document
+        after = locked_version(forum.id, number)[1].document
+    except ServiceError:
+        abort(404)
+    changes = compare(before, after)
+    record(
+        "version.compare",
+        actor_id=current_user.id,
+        forum_id=forum.id,
+        version=number,
+        compared_with=int(earlier),
+    )
+    db.session.commit()
+    return render_template(
+        "versions/compare.html",
+        forum=forum,
+        before=int(earlier),
+        after=number,
+        changes=changes,
+        sections=SECTIONS,
+        grouped={section: [c for c in changes if c.section == section] for section in SECTIONS},
     )
 
 

@@ -43,6 +43,10 @@ export class LockedView {
       h('p', { class: 'govuk-body' }, [
         h('a', { class: 'govuk-link', href: url, 'data-version-link': '' }, [`See version ${latest.number} and download it`]),
         ' (PDF, Word, JSON, Markdown, CSV of actions, calendar file).'
+      ]),
+      h('p', { class: 'govuk-body' }, [
+        h('a', { class: 'govuk-link', href: `/forums/${this.f.forumId}/progress`, 'data-progress-link': '' }, ['Plan progress']),
+        ': how each action is going since the lock.'
       ])
     )
     const earlier = state.versions.filter(v => v.number !== latest.number)

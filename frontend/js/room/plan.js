@@ -117,7 +117,14 @@ export class PlanView {
     const editable = this.f.canWrite()
     const room = this.f.room
     this.reopened.replaceChildren(...(state.reopen
-      ? [h('p', { class: 'govuk-inset-text', text: `Reopened from version ${state.reopen.from} for review: ${state.reopen.reason}` })]
+      ? [h('div', { class: 'govuk-inset-text', 'data-review-link': '' }, [
+          h('p', { class: 'govuk-body', text: `Reopened from version ${state.reopen.from} for review: ${state.reopen.reason}` }),
+          h('p', { class: 'govuk-body govuk-!-margin-bottom-0' }, [
+            'Start with ',
+            h('a', { class: 'govuk-link', href: `/forums/${this.f.forumId}/review`, text: 'How did the plan go?' }),
+            ': each action\'s progress and the group\'s answer for each goal.'
+          ])
+        ])]
       : []))
 
     const ideas = this.f.entriesOf('plan').map(entry => {
