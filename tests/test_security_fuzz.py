@@ -34,7 +34,7 @@ module_people = security_support.module_people
 
 NAMESPACE = schemas.NAMESPACE
 MAX_EXAMPLES = 40
-READ_ONLY_EVENTS = {"join", "leave", "focus", "facilitation:get", "version:get"}
+READ_ONLY_EVENTS = {"join", "leave", "focus", "sync", "facilitation:get", "version:get"}
 UNCHANGED_TABLES_EXCLUDED = {"audit_events", "alembic_version"}
 
 
