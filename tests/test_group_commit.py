@@ -13,6 +13,7 @@ from forum.extensions import db
 from forum.models import AuditEvent, DocumentUpdate, Forum, Stage
 from forum.services import ServiceError
 from forum.services.documents import RoomRegistry, accept_update, document_texts
+from forum.services.entries import add_entry
 
 pytestmark = pytest.mark.scale
 
@@ -23,6 +24,12 @@ def typed(doc: Doc, root: str, words: str) -> bytes:
     entry = doc.get(root, type=Text)
     entry += words
     return doc.get_update(state)
+
+
+def entries_in(user, forum_ids: list[int]) -> None:
+    """Entries 1, 2, … of these forums, in this order, so that `entry:<n>` names one of its forum's entries."""
+    for number, forum_id in enumerate(forum_ids, start=1):
+        assert add_entry(forum_id, user, "presenting").id == number
 
 
 def run_threads(app, jobs) -> list:
@@ -54,6 +61,7 @@ def test_concurrent_updates_share_transactions_and_memory_equals_the_database(ap
     rooms = RoomRegistry()
     lives = [rooms.room(forum_id) for forum_id in forum_ids]
     writers = 24
+    entries_in(chair, [forum_ids[n % 3] for n in range(writers)])
     authors = [Doc() for _ in range(writers)]
     jobs = [
         (lambda n=n: accept_update(lives[n % 3], chair.id, typed(authors[n], f"entry:{n + 1}", f"w{n}")))
@@ -82,6 +90,7 @@ def test_a_locked_forum_in_a_batch_refuses_only_its_own_updates(app, people):
     open_id, locked_id = people.forum("RF-OPEN").id, people.forum("RF-LOCKED").id
     rooms = RoomRegistry()
     open_live, locked_live = rooms.room(open_id), rooms.room(locked_id)
+    entries_in(chair, [open_id if n % 2 else locked_id for n in range(8)])
     db.session.get(Forum, locked_id).stage = Stage.LOCKED
     db.session.commit()
     jobs = [
@@ -109,6 +118,7 @@ def test_a_failed_commit_is_reported_to_every_author_and_memory_is_rolled_back(a
     watched_id = people.forum("RF-WATCHED", **{"watcher@example.org": "observer"}).id
     rooms = RoomRegistry()
     live, watched = rooms.room(forum_id), rooms.room(watched_id)
+    entries_in(chair, [forum_id] * 8 + [watched_id])
     author = Doc()
     accept_update(live, chair.id, typed(author, "entry:1", "kept "))
 
