@@ -123,6 +123,7 @@ def test_forum_add_participant(runner, people):
         ("999", "school@example.org", "contributor", "Unknown forum"),
         (None, "nobody@example.org", "contributor", "Unknown user"),
         (None, "school@example.org", "boss", "Unknown role"),
+        (None, "chair@example.org", "observer", "A forum needs a chair"),  # the last chair (as on Manage)
     ],
 )
 def test_forum_add_participant_refusals(runner, people, forum_id, email, role, message):

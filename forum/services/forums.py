@@ -67,12 +67,21 @@ def add_participant(forum_id: int, email: str, role: str, actor_id=None) -> Part
         participant = Participant(forum_id=forum.id, user_id=user.id, role=forum_role)
         db.session.add(participant)
     else:
+        if participant.role == ForumRole.CHAIR and forum_role != ForumRole.CHAIR:
+            keeps_a_chair(forum, participant)  # the same rule as the Manage page's
         participant.role = forum_role
     record(
         "forum.participant_set", actor_id=actor_id, forum_id=forum.id, user_id=user.id, role=forum_role.value
     )
     db.session.commit()
     return participant
+
+
+def keeps_a_chair(forum: Forum, changing: Participant) -> None:
+    """Refuse (last_chair) a change that would leave the forum without a chair."""
+    chairs = [p for p in forum.participants if p.role == ForumRole.CHAIR and p.id != changing.id]
+    if not chairs:
+        raise ServiceError("A forum needs a chair: make someone else chair first.", "last_chair")
 
 
 def participation(forum_id: int, user_id: int) -> Participant | None:

@@ -12,7 +12,7 @@ from forum.models.version import PlanVersion
 from forum.services import ServiceError
 from forum.services.administration import aware, get_agency
 from forum.services.audit import record
-from forum.services.forums import REFERENCE_PATTERN, get_forum, parse_role
+from forum.services.forums import REFERENCE_PATTERN, get_forum, keeps_a_chair, parse_role
 from forum.services.signals import participation_changed
 
 
@@ -92,19 +92,13 @@ def _participant(forum: Forum, participant_id: int) -> Participant:
     raise ServiceError("That person does not take part in this forum.", "not_found")
 
 
-def _keeps_a_chair(forum: Forum, changing: Participant) -> None:
-    chairs = [p for p in forum.participants if p.role == ForumRole.CHAIR and p.id != changing.id]
-    if not chairs:
-        raise ServiceError("A forum needs a chair: make someone else chair first.", "last_chair")
-
-
 def set_role(forum_id: int, actor: User, participant_id: int, role: str) -> Participant:
     """Change a participant's role, before or during the forum."""
     forum = managed_forum(forum_id, actor)
     participant = _participant(forum, participant_id)
     new_role = parse_role(role)
     if participant.role == ForumRole.CHAIR and new_role != ForumRole.CHAIR:
-        _keeps_a_chair(forum, participant)
+        keeps_a_chair(forum, participant)
     participant.role = new_role
     record(
         "forum.participant_set",
@@ -123,7 +117,7 @@ def remove_participant(forum_id: int, actor: User, participant_id: int) -> None:
     forum = managed_forum(forum_id, actor)
     participant = _participant(forum, participant_id)
     if participant.role == ForumRole.CHAIR:
-        _keeps_a_chair(forum, participant)
+        keeps_a_chair(forum, participant)
     forum.participants.remove(participant)
     record("forum.participant_remove", actor_id=actor.id, forum_id=forum.id, user_id=participant.user_id)
     db.session.commit()
