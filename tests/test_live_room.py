@@ -223,7 +223,6 @@ def test_compaction_keeps_the_document_and_a_locked_forum_refuses_updates(app, p
     from forum.models import DocumentSnapshot, Forum, Stage
     from forum.services import ServiceError
     from forum.services.documents import RoomRegistry, accept_update
-
     from forum.services.entries import add_entry
 
     chair = people.user("chair@example.org")

@@ -4,9 +4,14 @@ import asyncio
 
 import pytest
 
+from forum.extensions import socketio
 from forum.models import Participant
 from forum.realtime.limits import ConnectionGuard, TokenBucket
+from forum.realtime.namespace import REGISTRY_KEY
+from forum.realtime.schemas import NAMESPACE
+from forum.services.connections import Connection
 from tests import security_support
+from tests.conftest import sign_in
 from tests.live_clients import b64, eventually
 from tests.security_support import post_form, room_client, run, server_errors
 
@@ -48,19 +53,36 @@ def test_token_bucket_allows_a_burst_then_the_rate():
 def test_guard_cuts_off_after_repeated_abusive_refusals_within_the_window():
     now = [0.0]
     guard = ConnectionGuard(rate=100, burst=100, max_refusals=3, window=10, clock=lambda: now[0])
-    assert not guard.refused("a", "locked")  # an ordinary refusal does not count
-    assert not guard.refused("a", "invalid")
-    assert not guard.refused("a", "too_large")
+    a, b = Connection("a", 1), Connection("b", 2)
+    assert not guard.refused(a, "locked")  # an ordinary refusal does not count
+    assert not guard.refused(a, "invalid")
+    assert not guard.refused(a, "too_large")
     now[0] = 11.0  # the first two are out of the window now
-    assert not guard.refused("a", "invalid")
-    assert not guard.refused("a", "bad_update")
-    assert guard.refused("a", "rate_limited")  # third within 10 s: cut off, once
-    assert not guard.refused("a", "invalid")
-    assert not guard.admit("a"), "a cut-off connection is refused until it is gone"
-    assert guard.admit("b"), "other connections are not affected"
-    guard.forget("a")
-    guard.forget("b")
-    assert guard.tracked() == 0
+    assert not guard.refused(a, "invalid")
+    assert not guard.refused(a, "bad_update")
+    assert guard.refused(a, "rate_limited")  # third within 10 s: cut off, once
+    assert not guard.refused(a, "invalid")
+    assert not guard.admit(a), "a cut-off connection is refused until it is gone"
+    assert guard.admit(b), "other connections are not affected"
+
+
+def test_a_disconnect_leaves_no_per_socket_state_anywhere(app, client, people):
+    """One record per socket (user, browser session, forums, limits), forgotten in one call."""
+    people.user("chair@example.org")
+    forum = people.forum("RF-STATE")
+    sign_in(client, "chair@example.org")
+    sockets = [socketio.test_client(app, namespace=NAMESPACE, flask_test_client=client) for _ in range(2)]
+    for socket in sockets:
+        assert socket.emit("join", {"forum": forum.id, "sv": ""}, namespace=NAMESPACE, callback=True)["ok"]
+        socket.emit("focus", {"forum": forum.id, "entry": None}, namespace=NAMESPACE, callback=True)
+    rooms = app.extensions[REGISTRY_KEY]
+    assert len(rooms.connections) == 2 and forum.id in rooms.rooms
+    assert all(c.limits is not None and c.forums == {forum.id} for c in rooms.connections.of_user(1))
+    for socket in sockets:
+        socket.disconnect(namespace=NAMESPACE)
+    assert len(rooms.connections) == 0
+    assert rooms.sids_of(1) == set()
+    assert forum.id not in rooms.rooms, "an empty room stays loaded"
 
 
 # Against the real server

@@ -49,7 +49,11 @@ class ConnectionState:
 
 
 class ConnectionGuard:
-    """The limits of every connection of one server process (kept per sid, forgotten on disconnect)."""
+    """The limits policy of every connection of one server process.
+
+    Its state is kept on each connection's record (forum/services/connections.py), so it goes when
+    the connection is forgotten.
+    """
 
     def __init__(self, rate: float, burst: int, max_refusals: int, window: float, clock=time.monotonic):
         if rate <= 0 or burst < 1 or max_refusals < 1 or window <= 0:
@@ -57,7 +61,6 @@ class ConnectionGuard:
         self.rate, self.burst = rate, burst
         self.max_refusals, self.window = max_refusals, window
         self.clock = clock
-        self._connections: dict[str, ConnectionState] = {}
         self._lock = threading.Lock()
 
     @classmethod
@@ -69,26 +72,23 @@ class ConnectionGuard:
             window=float(config.get("SOCKET_REFUSAL_WINDOW", 10)),
         )
 
-    def _state(self, sid: str) -> ConnectionState:
-        state = self._connections.get(sid)
-        if state is None:
-            state = self._connections[sid] = ConnectionState(
-                TokenBucket(self.rate, self.burst, updated=self.clock())
-            )
-        return state
+    def _state(self, connection) -> ConnectionState:
+        if connection.limits is None:
+            connection.limits = ConnectionState(TokenBucket(self.rate, self.burst, updated=self.clock()))
+        return connection.limits
 
-    def admit(self, sid: str) -> bool:
+    def admit(self, connection) -> bool:
         """Whether this connection may send one more event now (takes a token if so)."""
         with self._lock:
-            state = self._state(sid)
+            state = self._state(connection)
             return not state.cut_off and state.bucket.take(self.clock())
 
-    def refused(self, sid: str, code: str | None) -> bool:
+    def refused(self, connection, code: str | None) -> bool:
         """Note a refusal with this code; True when the connection must now be disconnected (once)."""
         if code not in ABUSIVE_CODES:
             return False
         with self._lock:
-            state = self._state(sid)
+            state = self._state(connection)
             if state.cut_off:
                 return False
             now = self.clock()
@@ -99,15 +99,6 @@ class ConnectionGuard:
                 state.cut_off = True
                 return True
             return False
-
-    def forget(self, sid: str) -> None:
-        """Drop a connection's state when it disconnects."""
-        with self._lock:
-            self._connections.pop(sid, None)
-
-    def tracked(self) -> int:
-        """How many connections have state (for tests: state must not leak)."""
-        return len(self._connections)
 
 
 def refusal_code(reply: object) -> str | None:

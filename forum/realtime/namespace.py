@@ -8,8 +8,9 @@ from flask import current_app, request, session
 from flask_login import current_user
 from flask_socketio import Namespace, join_room, leave_room
 
+from forum.auth.session import session_key
 from forum.extensions import db, socketio
-from forum.realtime import revocation, schemas
+from forum.realtime import schemas
 from forum.realtime.facilitation import FACILITATION_EVENTS, FacilitationEvents
 from forum.realtime.limits import connection_guard, rate_limited_reply, refusal_code, unknown_event_reply
 from forum.services import ServiceError
@@ -114,23 +115,21 @@ class ForumNamespace(FacilitationEvents, Namespace):
         """
         sid = args[0] if args else None
         if event in ("connect", "disconnect"):
-            try:
-                return super().trigger_event(event, *args)
-            finally:
-                if event == "disconnect" and (app := self._app_of(sid)) is not None:
-                    connection_guard(app).forget(sid)
+            return super().trigger_event(event, *args)
         app = self._app_of(sid)
-        if app is None:
+        rooms = app.extensions.get(REGISTRY_KEY) if app is not None else None
+        connection = rooms.connections.get(sid) if rooms is not None else None
+        if connection is None:
             return None  # not a connection of this namespace (any more)
         guard = connection_guard(app)
         handler_name = self.EVENTS.get(event)
-        if not guard.admit(sid):
+        if not guard.admit(connection):
             reply = rate_limited_reply()
         elif handler_name is None:
             reply = unknown_event_reply()
         else:
             reply = self.socketio._handle_event(getattr(self, handler_name), event, self.namespace, *args)
-        if guard.refused(sid, refusal_code(reply)):
+        if guard.refused(connection, refusal_code(reply)):
             log.warning("socket %s disconnected: too many refused events", sid)
             self.server.disconnect(sid, namespace=self.namespace)
         return reply
@@ -145,8 +144,7 @@ class ForumNamespace(FacilitationEvents, Namespace):
         try:
             if not current_user.is_authenticated or not origin_allowed():
                 return False
-            registry().connected(request.sid, current_user.id)
-            revocation.remember(request.sid, current_user.id)
+            registry().connected(request.sid, current_user.id, session_key())
             return True
         except Exception as error:  # a failure must refuse the connection, never let it through
             self.handle_error(error)
@@ -154,8 +152,7 @@ class ForumNamespace(FacilitationEvents, Namespace):
 
     def on_disconnect(self, reason=None):
         user_id = current_user.id if current_user.is_authenticated else None
-        revocation.forget(request.sid)
-        for live in registry().disconnected(request.sid, user_id):
+        for live in registry().disconnected(request.sid):
             record("forum.leave", actor_id=user_id, forum_id=live.forum_id, reason="disconnect")
             self._emit_presence(live)
         db.session.commit()

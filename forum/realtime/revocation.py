@@ -8,28 +8,11 @@ removed participant is refused on join.
 
 from flask import current_app
 
-from forum.auth.session import session_key
 from forum.extensions import socketio
 from forum.realtime.schemas import NAMESPACE, SERVER_PRESENCE
 from forum.services import votes
 from forum.services.facilitation import facilitation_state
 from forum.services.signals import participation_changed, session_ended
-
-EXTENSION_KEY = "forum_socket_sessions"
-
-
-def _sessions() -> dict[str, tuple[int, str | None]]:
-    return current_app.extensions.setdefault(EXTENSION_KEY, {})
-
-
-def remember(sid: str, user_id: int) -> None:
-    """Remember which user and browser session opened a socket (called on connect)."""
-    _sessions()[sid] = (user_id, session_key())
-
-
-def forget(sid: str) -> None:
-    """Forget a socket (called on disconnect)."""
-    _sessions().pop(sid, None)
 
 
 def _rooms():
@@ -43,7 +26,7 @@ def close_session_sockets(_sender, user_id: int, session_key: str | None) -> int
     rooms = _rooms()
     if rooms is None or rooms.disconnect_hook is None:
         return 0
-    sids = [sid for sid, owner in list(_sessions().items()) if owner == (user_id, session_key)]
+    sids = [c.sid for c in rooms.connections.of_user(user_id) if c.session_key == session_key]
     for sid in sids:
         rooms.disconnect_hook(sid)
     return len(sids)

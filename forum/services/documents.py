@@ -15,6 +15,7 @@ from forum.extensions import db
 from forum.models import DocumentSnapshot, DocumentUpdate, Entry, Forum, FrozenClient, Stage
 from forum.models.facilitation import Action, Goal
 from forum.services import ServiceError
+from forum.services.connections import Connection, Connections
 from forum.services.crdt_updates import check_integrated, state_vector
 from forum.services.group_commit import GroupCommit
 from forum.services.presence import SharedPresence
@@ -461,8 +462,7 @@ class RoomRegistry:
         self.shared = shared  # other server processes serve the same forums (REDIS_URL)
         self.group = group or GroupCommit()  # one writer of updates for every room of this process
         self.rooms: dict[int, LiveDocument] = {}
-        self.user_sids: dict[int, set[str]] = {}
-        self.sid_forums: dict[str, set[int]] = {}
+        self.connections = Connections()  # every socket of this process, one record each
         self.disconnect_hook = None  # set by the realtime layer: callable(sid)
         self.relay = None  # set by the realtime layer: callable(forum id, update) to this process's clients
         self._lock = threading.Lock()
@@ -493,28 +493,29 @@ class RoomRegistry:
         """The live document if it is in memory."""
         return self.rooms.get(forum_id)
 
-    def connected(self, sid: str, user_id: int) -> None:
-        """Remember a new socket of a user."""
-        with self._lock:
-            self.user_sids.setdefault(user_id, set()).add(sid)
-            self.sid_forums.setdefault(sid, set())
+    def connected(self, sid: str, user_id: int, session_key: str | None = None) -> Connection:
+        """Remember a new socket of a user (and the browser session it was opened from)."""
+        return self.connections.opened(sid, user_id, session_key)
 
     def joined(self, sid: str, forum_id: int, person: Person) -> LiveDocument:
         """Put a socket in a forum's room."""
         live = self.room(forum_id)
         with self._lock:
             live.clients[sid] = person
-            self.sid_forums.setdefault(sid, set()).add(forum_id)
+            if (connection := self.connections.get(sid)) is not None:
+                connection.forums.add(forum_id)
         return live
 
     def is_in(self, sid: str, forum_id: int) -> bool:
         """Whether this socket has joined that forum."""
-        return forum_id in self.sid_forums.get(sid, ())
+        connection = self.connections.get(sid)
+        return connection is not None and forum_id in connection.forums
 
     def left(self, sid: str, forum_id: int) -> LiveDocument | None:
         """Take a socket out of a forum's room; unload the room when it is empty."""
         with self._lock:
-            self.sid_forums.get(sid, set()).discard(forum_id)
+            if (connection := self.connections.get(sid)) is not None:
+                connection.forums.discard(forum_id)
             live = self.rooms.get(forum_id)
             if live is None:
                 return None
@@ -525,23 +526,17 @@ class RoomRegistry:
                         self.rooms.pop(forum_id, None)
             return live
 
-    def disconnected(self, sid: str, user_id: int | None) -> list[LiveDocument]:
-        """Forget a socket; return the rooms it was in."""
-        rooms = [
-            live for forum_id in list(self.sid_forums.get(sid, ())) if (live := self.left(sid, forum_id))
-        ]
-        with self._lock:
-            self.sid_forums.pop(sid, None)
-            if user_id is not None:
-                sids = self.user_sids.get(user_id, set())
-                sids.discard(sid)
-                if not sids:
-                    self.user_sids.pop(user_id, None)
+    def disconnected(self, sid: str) -> list[LiveDocument]:
+        """Forget a socket and everything kept about it; return the rooms it was in."""
+        connection = self.connections.get(sid)
+        forums = list(connection.forums) if connection is not None else []
+        rooms = [live for forum_id in forums if (live := self.left(sid, forum_id))]
+        self.connections.forget(sid)
         return rooms
 
     def sids_of(self, user_id: int) -> set[str]:
         """The open sockets of a user."""
-        return set(self.user_sids.get(user_id, ()))
+        return {connection.sid for connection in self.connections.of_user(user_id)}
 
     def disconnect_user(self, user_id: int) -> int:
         """Close every socket of a user (e.g. when their access is withdrawn); return how many."""
