@@ -66,11 +66,6 @@ def presenting_agency(document: dict) -> str:
     return document["forum"].get("presenting_agency") or "Not recorded"
 
 
-def version_label(document: dict) -> str:
-    """'RF-2026-01 version 2'."""
-    return f"{document['forum']['reference']} version {document['version']['number']}"
-
-
 def goal_text(document: dict, goal_id: int | None) -> str:
     """The text of the goal an action serves, or '' when it serves none."""
     return next((goal["text"] for goal in document["goals"] if goal["id"] == goal_id), "")

@@ -5,7 +5,7 @@ import re
 from sqlalchemy import select
 
 from forum.extensions import db
-from forum.models import Forum, ForumRole, Participant, User
+from forum.models import Forum, ForumRole, Participant
 from forum.services import ServiceError
 from forum.services.accounts import find_user
 from forum.services.audit import record
@@ -115,14 +115,3 @@ def writing_refusals(forum_id: int, user_ids: set[int]) -> dict[int, ServiceErro
         if (refusal := write_refusal(role)) is not None:
             refusals[user_id] = refusal
     return refusals
-
-
-def forums_for_user(user: User) -> list[tuple[Forum, ForumRole]]:
-    """The forums the user takes part in, with their role, newest first."""
-    rows = db.session.execute(
-        select(Forum, Participant.role)
-        .join(Participant, Participant.forum_id == Forum.id)
-        .where(Participant.user_id == user.id)
-        .order_by(Forum.created_at.desc(), Forum.id.desc())
-    )
-    return [(forum, role) for forum, role in rows]
