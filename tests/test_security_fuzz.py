@@ -35,7 +35,8 @@ module_people = security_support.module_people
 NAMESPACE = schemas.NAMESPACE
 MAX_EXAMPLES = 40
 READ_ONLY_EVENTS = {"join", "leave", "focus", "sync", "facilitation:get", "version:get"}
-UNCHANGED_TABLES_EXCLUDED = {"audit_events", "alembic_version"}
+# The audit trail and the record of refused CRDT clients are written on refusals by design.
+UNCHANGED_TABLES_EXCLUDED = {"audit_events", "alembic_version", "frozen_clients"}
 
 
 def event_fields() -> dict[str, dict[str, tuple[str, bool, bool]]]:
