@@ -59,6 +59,7 @@ def register_blueprints(app: Flask) -> None:
     from forum.web.forums import bp as forums_bp
     from forum.web.invitations import bp as invitations_bp
     from forum.web.manage import bp as manage_bp
+    from forum.web.operations import bp as operations_bp
     from forum.web.pages import bp as pages_bp
     from forum.web.pages import register_navigation
     from forum.web.security import register_security_headers
@@ -76,6 +77,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(invitations_bp)
     app.register_blueprint(account_bp)
     app.register_blueprint(versions_bp)
+    app.register_blueprint(operations_bp)
     register_error_pages(app)
 
 

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from forum import metrics
 from forum.auth.forms import SignInForm
 from forum.auth.session import end_session, session_key, start_session
 from forum.extensions import limiter
@@ -54,6 +55,7 @@ def login():
             login_user(user)
             start_session()
             return redirect(_safe_next(request.args.get("next")))
+        metrics.sign_in_failed("password")
         form.form_errors.append(SIGN_IN_FAILED)
         status = 401
     elif request.method == "POST":
