@@ -1,5 +1,6 @@
 """Administrators' flask commands: agencies, users, forums and the demo data."""
 
+import os
 import sys
 
 import click
@@ -91,7 +92,7 @@ def forum_invite(forum_id: int, email: str, role: str, days: int | None) -> None
         invitation, token = invite(forum_id, email, role, None, days or current_app.config["INVITATION_DAYS"])
     except ServiceError as error:
         _refuse(error)
-    base = current_app.config["SERVER_PUBLIC_URL"] or "http://127.0.0.1:5000"
+    base = server_address()
     click.echo(
         f"Invited {invitation.email} as {invitation.role.value} to forum {forum_id}; the link works once:"
     )
@@ -145,6 +146,18 @@ def retention_purge(dry_run: bool) -> None:
     click.echo(summary)
 
 
+def server_address() -> str:
+    """Where people open the service: SERVER_PUBLIC_URL, else http://HOST:PORT as wsgi.py listens."""
+    if current_app.config["SERVER_PUBLIC_URL"]:
+        return current_app.config["SERVER_PUBLIC_URL"]
+    host = os.environ.get("HOST", "127.0.0.1")
+    if host in ("0.0.0.0", "::", ""):  # noqa: S104 - only naming where to open it
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{os.environ.get('PORT', '5000')}"
+
+
 @click.command("seed-demo")
 def seed_demo() -> None:
     """Create a small demo (development only); does nothing if it exists already."""
@@ -152,7 +165,7 @@ def seed_demo() -> None:
 
     if not current_app.config.get("SEED_DEMO"):
         raise click.ClickException("Demo data is only seeded in development mode.")
-    lines = seed(current_template(current_app.config["FORMULATION_TEMPLATE"]))
+    lines = seed(current_template(current_app.config["FORMULATION_TEMPLATE"]), server_address())
     for line in lines:
         click.echo(line)
 
