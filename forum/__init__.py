@@ -62,6 +62,7 @@ def register_blueprints(app: Flask) -> None:
     from forum.web.operations import bp as operations_bp
     from forum.web.pages import bp as pages_bp
     from forum.web.pages import register_navigation
+    from forum.web.people import bp as people_bp
     from forum.web.security import register_security_headers
     from forum.web.versions import bp as versions_bp
 
@@ -74,6 +75,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(admin_users_bp)
     app.register_blueprint(manage_bp)
+    app.register_blueprint(people_bp)
     app.register_blueprint(invitations_bp)
     app.register_blueprint(account_bp)
     app.register_blueprint(versions_bp)

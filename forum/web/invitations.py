@@ -52,12 +52,14 @@ def _join_with_account(token: str, invitation):
 
 def _set_up_account(token: str, invitation):
     form = AccountSetupForm()
-    form.agency_id.choices = agency_choices(agencies(active_only=True), blank="Choose your agency")
+    if invitation.agency is not None:  # the chair chose it
+        del form.agency_id
+    else:
+        form.agency_id.choices = agency_choices(agencies(active_only=True), blank="Choose your agency")
     if form.validate_on_submit():
         try:
-            user = accept_with_new_account(
-                token, form.full_name.data, form.agency_id.data, form.password.data
-            )
+            agency_id = form.agency_id.data if "agency_id" in form else None
+            user = accept_with_new_account(token, form.full_name.data, agency_id, form.password.data)
         except LinkRefusedError as error:
             return refused_link(error, REFUSED)
         except ServiceError as error:
