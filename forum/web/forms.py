@@ -39,6 +39,11 @@ ROLE_CHOICES = [
     SelectChoice(ForumRole.OBSERVER.value, "Observer – sees the forum, read-only"),
     SelectChoice(ForumRole.CHAIR.value, "Chair – runs the forum"),
 ]
+SHORT_ROLE_CHOICES = [  # the form explains the roles once, above its rows
+    SelectChoice(ForumRole.CONTRIBUTOR.value, "Contributor"),
+    SelectChoice(ForumRole.OBSERVER.value, "Observer"),
+    SelectChoice(ForumRole.CHAIR.value, "Chair"),
+]
 CHOOSING_HINT = "At least 12 characters. A few unrelated words make a strong password."
 
 
@@ -153,7 +158,7 @@ class InviteeForm(Form):
 
     email = EmailField("Email address", validators=[Optional(), Length(max=254)])
     agency_id = SelectField("Agency they represent", coerce=int, default=0)
-    role = SelectField("Role in this forum", choices=ROLE_CHOICES, default=ForumRole.CONTRIBUTOR.value)
+    role = SelectField("Role in this forum", choices=SHORT_ROLE_CHOICES, default=ForumRole.CONTRIBUTOR.value)
 
 
 class InvitePeopleForm(FlaskForm):

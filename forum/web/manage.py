@@ -53,8 +53,16 @@ def _uk(moment: datetime) -> datetime:
 
 @bp.app_template_filter("uk_date")
 def uk_date(moment: datetime) -> str:
-    """A stored UTC time's UK date, e.g. "Friday 27 March 2026"."""
-    return _uk(moment).strftime("%A %d %B %Y")
+    """A stored UTC time's UK date, e.g. "Friday 4 December 2026"."""
+    uk = _uk(moment)
+    return f"{uk:%A} {uk.day} {uk:%B %Y}"
+
+
+@bp.app_template_filter("uk_short")
+def uk_short(moment: datetime) -> str:
+    """A stored UTC time as a short UK date and time, e.g. "4 Dec 2026, 09:30"."""
+    uk = _uk(moment)
+    return f"{uk.day} {uk:%b %Y, %H:%M}"
 
 
 @bp.app_template_filter("uk_clock")
