@@ -50,6 +50,8 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Attach the web blueprints."""
+    from forum.auth.council import bp as council_bp
+    from forum.auth.council import register_council_sign_in
     from forum.auth.session import register_session
     from forum.auth.views import bp as auth_bp
     from forum.web.account import bp as account_bp
@@ -71,6 +73,8 @@ def register_blueprints(app: Flask) -> None:
     register_navigation(app)
     app.register_blueprint(pages_bp)
     app.register_blueprint(auth_bp)
+    register_council_sign_in(app)
+    app.register_blueprint(council_bp)
     app.register_blueprint(forums_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(admin_users_bp)

@@ -194,6 +194,12 @@ def _join(invitation: Invitation, user: User) -> Participant:
     return participant
 
 
+def claim_and_join(invitation: Invitation, user: User) -> Participant:
+    """Use the invitation (once) to put this user in its forum; the caller commits."""
+    _claim(invitation)
+    return _join(invitation, user)
+
+
 def accept_as(token: str, user: User) -> Forum:
     """A signed-in person with an account joins the forum through their invitation."""
     invitation = check_invitation(token)
