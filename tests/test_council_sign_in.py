@@ -2,90 +2,20 @@
 and the real server: matched, unknown and invited people, tampered state, nonce and signature,
 password sign-in off, and signing out at the provider too."""
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 import requests
 from sqlalchemy import func, select
 
+from config import ConfigError, load_config
 from forum.extensions import db
 from forum.models import AuditEvent, Invitation, InvitationState, Participant, User
 from forum.services.accounts import find_agency, find_user
 from forum.services.invitations import invite
-from tests.conftest import ROOT, LiveServer, csrf_token_from, free_port, wait_for
-from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET
+from tests.conftest import LiveServer, csrf_token_from
+from tests.oidc_provider import CLIENT_ID
+from tests.oidc_support import METRICS_TOKEN, council_fixture, council_only_fixture  # noqa: F401 - fixtures
 
 pytestmark = [pytest.mark.oidc, pytest.mark.security]
-
-METRICS_TOKEN = "metrics-token-for-council-tests"
-
-
-class Provider:
-    """The test OpenID provider in its own process."""
-
-    def __init__(self, redirect_uri: str, log_path: Path):
-        self.port = free_port()
-        self.issuer = f"http://127.0.0.1:{self.port}"
-        log = open(log_path, "ab")  # noqa: SIM115 - handed to the child process
-        self.process = subprocess.Popen(
-            [sys.executable, str(ROOT / "tests" / "oidc_provider.py"), str(self.port), redirect_uri],
-            cwd=ROOT,
-            stdout=log,
-            stderr=log,
-        )
-        log.close()
-        wait_for(self.issuer + "/jwks", self.process)
-
-    def next_login(self, email: str, name: str = "", email_verified=True, tamper: str | None = None) -> None:
-        person = {"email": email, "name": name, "email_verified": email_verified, "tamper": tamper}
-        requests.post(self.issuer + "/test/next-login", json=person, timeout=10).raise_for_status()
-
-    def log(self) -> list[dict]:
-        return requests.get(self.issuer + "/test/log", timeout=10).json()
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(10)
-
-
-def start_council(database_path, tmp_path, password_sign_in: bool = True):
-    instance = tmp_path / "instance"
-    instance.mkdir(exist_ok=True)
-    server = LiveServer(database_path, instance)
-    provider = Provider(f"{server.url}/login/council/callback", tmp_path / "provider.log")
-    server.extra_env = {
-        "OIDC_ISSUER": provider.issuer,
-        "OIDC_CLIENT_ID": CLIENT_ID,
-        "OIDC_CLIENT_SECRET": CLIENT_SECRET,
-        "OIDC_NAME": "Leeds City Council account",
-        "PASSWORD_SIGN_IN": "true" if password_sign_in else "false",
-        "METRICS_TOKEN": METRICS_TOKEN,
-    }
-    return provider, server
-
-
-@pytest.fixture
-def council(app, database_path, tmp_path):
-    provider, server = start_council(database_path, tmp_path)
-    try:
-        server.start()
-        yield provider, server
-    finally:
-        server.stop()
-        provider.stop()
-
-
-@pytest.fixture
-def council_only(app, database_path, tmp_path):
-    provider, server = start_council(database_path, tmp_path, password_sign_in=False)
-    try:
-        server.start()
-        yield provider, server
-    finally:
-        server.stop()
-        provider.stop()
 
 
 @pytest.fixture
@@ -251,3 +181,26 @@ def test_with_password_sign_in_off_the_password_form_is_refused(council_only, st
     assert 'name="password"' not in set_up.text and "Sign in with Leeds City Council account" in set_up.text
     provider.next_login("nurse@example.org")
     assert council_sign_in(server, http).url == f"{server.url}/"
+
+
+@pytest.mark.parametrize(
+    ("environment", "message"),
+    [
+        ({"OIDC_ISSUER": "https://login.example.gov.uk"}, "must be set together"),
+        ({"OIDC_CLIENT_ID": "x", "OIDC_CLIENT_SECRET": "y"}, "must be set together"),
+        ({"PASSWORD_SIGN_IN": "false"}, "nobody can sign in"),
+        ({"PASSWORD_SIGN_IN": "maybe"}, "must be true or false"),
+        ({"METRICS_ALLOWED_ADDRESSES": "10.0.0.0/8,not-an-address"}, "must list addresses or networks"),
+    ],
+)
+def test_the_server_refuses_to_start_with_half_a_sign_in_setup(monkeypatch, environment, message):
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=message):
+        load_config("testing")
+
+
+def test_without_oidc_settings_there_is_no_council_sign_in(client):
+    assert "Sign in with" not in client.get("/login").text
+    assert client.get("/login/council").status_code == 404
+    assert client.get("/login/council/callback?code=x&state=y").status_code == 404
