@@ -53,6 +53,8 @@ def test_a_matched_account_signs_in_with_pkce_state_and_nonce(council, staff):
     assert (
         "Sign in with Leeds City Council account" in login_page.text and 'name="password"' in login_page.text
     )
+    # Signing out is a form whose redirect goes on to the provider: the CSP lets it, and only it.
+    assert f"form-action 'self' {provider.issuer};" in login_page.headers["Content-Security-Policy"]
     response = council_sign_in(server, http)
     assert response.status_code == 200 and response.url == f"{server.url}/"
     assert signed_in_as(http, server) == "Nina Nurse (Community Health)"  # the account's own name
