@@ -2,12 +2,14 @@
 
 import asyncio
 import ipaddress
+import shutil
+import subprocess
 
 import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.conftest import LiveServer, csrf_token_from, make_app
+from tests.conftest import LiveServer, csrf_token_from, free_port, make_app
 from tests.live_clients import RoomClient
 
 pytestmark = pytest.mark.operations
@@ -75,6 +77,46 @@ def test_healthz_answers_503_when_the_configured_redis_is_unreachable(app, datab
         server.stop()
     assert response.status_code == 503
     assert response.json()["checks"] == {"process": "ok", "database": "ok", "redis": "unreachable"}
+
+
+def test_healthz_follows_a_real_redis_going_away(app, database_path, tmp_path):
+    """With REDIS_URL set: 200 while Redis answers, 503 once it is gone (no restart of the server)."""
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed (the scale tests need it too)")
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    redis_port = free_port()
+    redis_process = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(redis_port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    server = None
+    try:
+        env = {"REDIS_URL": f"redis://127.0.0.1:{redis_port}/0"}
+        server = LiveServer(database_path, instance, env).start()
+        up = requests.get(server.url + "/healthz", timeout=15)
+        assert up.status_code == 200 and up.json()["checks"]["redis"] == "ok"
+        redis_process.terminate()
+        redis_process.wait(10)
+        down = requests.get(server.url + "/healthz", timeout=15)
+        assert down.status_code == 503 and down.json()["checks"]["redis"] == "unreachable"
+    finally:
+        if server is not None:
+            server.stop()
+        if redis_process.poll() is None:
+            redis_process.kill()
+            redis_process.wait(10)
 
 
 def test_metrics_are_refused_from_elsewhere_and_without_the_token(watched_server):
