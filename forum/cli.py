@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 
 from forum.extensions import db
 from forum.services import ServiceError
-from forum.services.accounts import create_agency, create_user
+from forum.services.accounts import create_agency, create_user, find_agency
 from forum.services.administration import current_template
 from forum.services.forums import add_participant, create_forum
 from forum.services.invitations import invite
@@ -86,10 +86,15 @@ def forum_add_participant(forum_id: int, email: str, role: str) -> None:
 @click.option(
     "--days", type=int, default=None, help="How many days the link works (default INVITATION_DAYS, 7)."
 )
-def forum_invite(forum_id: int, email: str, role: str, days: int | None) -> None:
+@click.option("--agency", "agency_name", default=None, help="The agency they represent (else they choose).")
+def forum_invite(forum_id: int, email: str, role: str, days: int | None, agency_name: str | None) -> None:
     """Invite an email address to a forum; prints the single-use invitation link."""
     try:
-        invitation, token = invite(forum_id, email, role, None, days or current_app.config["INVITATION_DAYS"])
+        agency = find_agency(agency_name) if agency_name else None
+        if agency_name and (agency is None or not agency.active):
+            raise ServiceError(f"Unknown agency {agency_name!r}.")
+        days = days or current_app.config["INVITATION_DAYS"]
+        invitation, token = invite(forum_id, email, role, None, days, agency_id=agency.id if agency else None)
     except ServiceError as error:
         _refuse(error)
     base = server_address()

@@ -327,7 +327,18 @@ def test_without_smtp_or_when_sending_fails_the_chair_is_shown_the_link(client, 
 
 def test_cli_invite_prints_the_link(runner, forum, app):
     app.config["SERVER_PUBLIC_URL"] = "https://forum.example.gov.uk"
-    result = runner.invoke(args=["forum", "invite", str(forum.id), "Cli@Example.org", "--role", "observer"])
+    result = runner.invoke(
+        args=[
+            "forum",
+            "invite",
+            str(forum.id),
+            "Cli@Example.org",
+            "--role",
+            "observer",
+            "--agency",
+            "leeds housing",
+        ]
+    )
     assert result.exit_code == 0, result.output
     lines = result.output.strip().splitlines()
     assert lines[0] == f"Invited cli@example.org as observer to forum {forum.id}; the link works once:"
@@ -339,6 +350,7 @@ def test_cli_invite_prints_the_link(runner, forum, app):
         None,
     )
     assert round((invitation.expires_at - invitation.created_at).total_seconds()) == 7 * 24 * 3600
+    assert invitation.agency.name == "Leeds Housing"
 
 
 @pytest.mark.parametrize(
@@ -357,6 +369,10 @@ def test_cli_invite_prints_the_link(runner, forum, app):
         (
             ["{forum}", "a@example.org", "--role", "observer", "--days", "90"],
             "Error: An invitation lasts between",
+        ),
+        (
+            ["{forum}", "a@example.org", "--role", "observer", "--agency", "Nowhere"],
+            "Error: Unknown agency 'Nowhere'.",
         ),
     ],
 )
