@@ -10,6 +10,7 @@ from config import ConfigError, load_config
 from forum.extensions import db
 from forum.models import AuditEvent, Invitation, InvitationState, Participant, User
 from forum.services.accounts import find_agency, find_user
+from forum.services.administration import set_user_active
 from forum.services.invitations import invite
 from tests.conftest import LiveServer, csrf_token_from
 from tests.oidc_provider import CLIENT_ID
@@ -83,13 +84,20 @@ def test_an_unknown_email_is_refused_and_gets_no_account(council, staff):
     assert 'forum_sign_in_failures_total{method="oidc"} 1.0' in metrics
 
 
-def test_an_unverified_email_is_refused_even_for_an_existing_account(council, staff):
+def test_an_unverified_email_or_a_deactivated_account_is_refused(council, staff):
     provider, server = council
     provider.next_login("nurse@example.org", email_verified=False)
     http = requests.Session()
     response = council_sign_in(server, http)
     assert response.status_code == 401 and "did not confirm your email address" in response.text
     assert signed_in_as(http, server) is None
+
+    set_user_active(find_user("nurse@example.org").id, False, find_user("chair@example.org"))
+    provider.next_login("nurse@example.org")
+    response = council_sign_in(server, http)
+    assert response.status_code == 401 and "Your account here is deactivated." in response.text
+    assert signed_in_as(http, server) is None
+    assert [event.detail["reason"] for event in audit("auth.sign_in_failed")] == ["unverified", "inactive"]
 
 
 def test_an_invited_person_gets_an_account_through_the_invitation_and_lands_in_the_forum(council, staff):
