@@ -1,5 +1,6 @@
 """Configuration classes, read from the environment."""
 
+import ipaddress
 import os
 import secrets
 from datetime import timedelta
@@ -25,6 +26,27 @@ def _env_int(name: str, default: int) -> int:
         return int(raw)
     except ValueError as error:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from error
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if raw == "":
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, not {raw!r}")
+
+
+def _networks(name: str) -> list:
+    """Addresses or networks (127.0.0.1, 10.0.0.0/8, ::1) from a comma-separated variable."""
+    try:
+        return [ipaddress.ip_network(item, strict=False) for item in _env_list(name)]
+    except ValueError as error:
+        raise ConfigError(
+            f"{name} must list addresses or networks, e.g. 127.0.0.1,10.0.0.0/8: {error}"
+        ) from error
 
 
 def _database_url() -> str:
@@ -93,6 +115,13 @@ class Config:
     SOCKET_REFUSAL_WINDOW = 10  # ...within this many seconds
     RETENTION_DAYS = 0  # purge live documents of forums locked longer ago than this; 0: never
     RETAIN_LOCKED_VERSIONS = "true"  # "true": kept for ever; "false": purged too; or days
+    METRICS_TOKEN = ""  # /metrics answers a request bearing it...
+    METRICS_ALLOWED_ADDRESSES: list = []  # ...or from these networks; with neither, /metrics is off
+    OIDC_ISSUER = ""  # the council's OpenID Connect provider; with the client id and secret, its sign-in
+    OIDC_CLIENT_ID = ""
+    OIDC_CLIENT_SECRET = ""
+    OIDC_NAME = "your council's account"  # how the sign-in button names the provider
+    PASSWORD_SIGN_IN = True
 
     def __init__(self) -> None:
         self.SQLALCHEMY_DATABASE_URI = _database_url()
@@ -125,6 +154,20 @@ class Config:
         # Reverse proxies in front of the server whose X-Forwarded-For/-Proto/-Host are trusted (nginx: 1).
         self.TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
         self.RETAIN_LOCKED_VERSIONS = os.environ.get("RETAIN_LOCKED_VERSIONS", "true").strip().lower()
+        self.METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+        self.METRICS_ALLOWED_ADDRESSES = _networks("METRICS_ALLOWED_ADDRESSES")
+        self.OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "").rstrip("/")
+        self.OIDC_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")
+        self.OIDC_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "")
+        self.OIDC_NAME = os.environ.get("OIDC_NAME", "") or self.OIDC_NAME
+        oidc = (self.OIDC_ISSUER, self.OIDC_CLIENT_ID, self.OIDC_CLIENT_SECRET)
+        if any(oidc) and not all(oidc):
+            raise ConfigError("OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set together.")
+        self.PASSWORD_SIGN_IN = _env_bool("PASSWORD_SIGN_IN", True)
+        if not self.PASSWORD_SIGN_IN and not self.OIDC_ISSUER:
+            raise ConfigError(
+                "PASSWORD_SIGN_IN=false needs OpenID Connect (OIDC_ISSUER) or nobody can sign in."
+            )
         # The server entry point (wsgi.py) sets eventlet; commands and tests need no event loop.
         self.SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE", "threading")
         if self.REDIS_URL:

@@ -64,6 +64,8 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Attach the web blueprints."""
+    from forum.auth.council import bp as council_bp
+    from forum.auth.council import register_council_sign_in
     from forum.auth.session import register_session
     from forum.auth.views import bp as auth_bp
     from forum.web.account import bp as account_bp
@@ -73,8 +75,10 @@ def register_blueprints(app: Flask) -> None:
     from forum.web.forums import bp as forums_bp
     from forum.web.invitations import bp as invitations_bp
     from forum.web.manage import bp as manage_bp
+    from forum.web.operations import bp as operations_bp
     from forum.web.pages import bp as pages_bp
     from forum.web.pages import register_navigation
+    from forum.web.people import bp as people_bp
     from forum.web.progress import bp as progress_bp
     from forum.web.review import bp as review_bp
     from forum.web.security import register_security_headers
@@ -85,15 +89,19 @@ def register_blueprints(app: Flask) -> None:
     register_navigation(app)
     app.register_blueprint(pages_bp)
     app.register_blueprint(auth_bp)
+    register_council_sign_in(app)
+    app.register_blueprint(council_bp)
     app.register_blueprint(forums_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(admin_users_bp)
     app.register_blueprint(manage_bp)
+    app.register_blueprint(people_bp)
     app.register_blueprint(invitations_bp)
     app.register_blueprint(account_bp)
     app.register_blueprint(versions_bp)
     app.register_blueprint(progress_bp)
     app.register_blueprint(review_bp)
+    app.register_blueprint(operations_bp)
     register_error_pages(app)
 
 

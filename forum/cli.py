@@ -1,5 +1,6 @@
 """Administrators' flask commands: agencies, users, forums and the demo data."""
 
+import os
 import sys
 
 import click
@@ -8,7 +9,7 @@ from flask.cli import AppGroup
 
 from forum.extensions import db
 from forum.services import ServiceError
-from forum.services.accounts import create_agency, create_user
+from forum.services.accounts import create_agency, create_user, find_agency
 from forum.services.administration import current_template
 from forum.services.forums import add_participant, create_forum
 from forum.services.invitations import invite
@@ -85,13 +86,18 @@ def forum_add_participant(forum_id: int, email: str, role: str) -> None:
 @click.option(
     "--days", type=int, default=None, help="How many days the link works (default INVITATION_DAYS, 7)."
 )
-def forum_invite(forum_id: int, email: str, role: str, days: int | None) -> None:
+@click.option("--agency", "agency_name", default=None, help="The agency they represent (else they choose).")
+def forum_invite(forum_id: int, email: str, role: str, days: int | None, agency_name: str | None) -> None:
     """Invite an email address to a forum; prints the single-use invitation link."""
     try:
-        invitation, token = invite(forum_id, email, role, None, days or current_app.config["INVITATION_DAYS"])
+        agency = find_agency(agency_name) if agency_name else None
+        if agency_name and (agency is None or not agency.active):
+            raise ServiceError(f"Unknown agency {agency_name!r}.")
+        days = days or current_app.config["INVITATION_DAYS"]
+        invitation, token = invite(forum_id, email, role, None, days, agency_id=agency.id if agency else None)
     except ServiceError as error:
         _refuse(error)
-    base = current_app.config["SERVER_PUBLIC_URL"] or "http://127.0.0.1:5000"
+    base = server_address()
     click.echo(
         f"Invited {invitation.email} as {invitation.role.value} to forum {forum_id}; the link works once:"
     )
@@ -186,6 +192,18 @@ def reminders_send(today_text: str | None) -> None:
         sys.exit(1)
 
 
+def server_address() -> str:
+    """Where people open the service: SERVER_PUBLIC_URL, else http://HOST:PORT as wsgi.py listens."""
+    if current_app.config["SERVER_PUBLIC_URL"]:
+        return current_app.config["SERVER_PUBLIC_URL"]
+    host = os.environ.get("HOST", "127.0.0.1")
+    if host in ("0.0.0.0", "::", ""):  # noqa: S104 - only naming where to open it
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{os.environ.get('PORT', '5000')}"
+
+
 @click.command("seed-demo")
 def seed_demo() -> None:
     """Create a small demo (development only); does nothing if it exists already."""
@@ -193,7 +211,7 @@ def seed_demo() -> None:
 
     if not current_app.config.get("SEED_DEMO"):
         raise click.ClickException("Demo data is only seeded in development mode.")
-    lines = seed(current_template(current_app.config["FORMULATION_TEMPLATE"]))
+    lines = seed(current_template(current_app.config["FORMULATION_TEMPLATE"]), server_address())
     for line in lines:
         click.echo(line)
 

@@ -51,10 +51,16 @@ def chair_invites(live_server, forum, email: str, role: str = "contributor") -> 
     assert page.status_code == 200
     response = chair.post(
         f"{live_server.url}/forums/{forum.id}/invitations",
-        data={"email": email, "role": role, "csrf_token": csrf_token_from(page.text)},
+        data={**one_person(email, role), "csrf_token": csrf_token_from(page.text)},
     )
     assert response.status_code == 200, response.text[:300]
-    return re.search(r'id="invitation-link" type="text" readonly value="([^"]+)"', response.text)[1]
+    return re.search(r'id="invitation-link-1" type="text" readonly value="([^"]+)"', response.text)[1]
+
+
+def one_person(email: str, role: str = "contributor", agency_id: int | None = None) -> dict:
+    """The invitation form with one person filled in (the chair chooses Leeds Housing by default)."""
+    agency = agency_id if agency_id is not None else housing_id()
+    return {"people-0-email": email, "people-0-agency_id": str(agency), "people-0-role": role}
 
 
 def set_up_account(live_server, link: str, name: str = "Hana Housing", http=None) -> requests.Response:
@@ -213,7 +219,7 @@ def test_only_the_chair_invites_and_manages(live_server, forum):
     assert page.status_code == 404  # as for a forum that does not exist
     response = contributor.post(
         f"{live_server.url}/forums/{forum.id}/invitations",
-        data={"email": "x@example.org", "role": "chair", "csrf_token": csrf_token_from(page.text)},
+        data={**one_person("x@example.org", "chair"), "csrf_token": csrf_token_from(page.text)},
     )
     assert response.status_code == 404
     assert counts()[2] == 0
@@ -221,15 +227,14 @@ def test_only_the_chair_invites_and_manages(live_server, forum):
 
 def test_invitation_form_errors_link_to_their_fields(client, forum):
     sign_in(client, "chair@example.org")
-    response = client.post(f"/forums/{forum.id}/invitations", data={"email": "", "role": "contributor"})
+    response = client.post(f"/forums/{forum.id}/invitations", data=one_person(""))
     assert response.status_code == 400
-    assert '<a href="#email">Enter an email address</a>' in response.text
-    response = client.post(
-        f"/forums/{forum.id}/invitations", data={"email": "school@example.org", "role": "contributor"}
-    )
+    assert '<a href="#people-0-email">Enter an email address</a>' in response.text
+    response = client.post(f"/forums/{forum.id}/invitations", data=one_person("school@example.org"))
     assert (
         response.status_code == 400
-        and "school@example.org already takes part in this forum." in response.text
+        and '<a href="#people-0-email">Person 1: school@example.org already takes part in this forum.</a>'
+        in response.text
     )
     assert counts()[2] == 0
 
@@ -300,11 +305,9 @@ def test_invitation_is_emailed_when_smtp_is_configured(client, forum, app, smtp_
         MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_sink.server_address[1], MAIL_SENDER="rf@example.org"
     )
     sign_in(client, "chair@example.org")
-    response = client.post(
-        f"/forums/{forum.id}/invitations", data={"email": "mail@example.org", "role": "observer"}
-    )
-    assert response.status_code == 200 and "Invitation sent" in response.text
-    assert 'id="invitation-link"' not in response.text  # the chair is not shown the link
+    response = client.post(f"/forums/{forum.id}/invitations", data=one_person("mail@example.org", "observer"))
+    assert response.status_code == 200 and "Invitations sent" in response.text
+    assert 'id="invitation-link-1"' not in response.text  # the chair is not shown the link
     [raw] = smtp_sink.messages
     message = message_from_bytes(raw)
     assert message["To"] == "mail@example.org" and "RF-1" in message["Subject"]
@@ -318,15 +321,24 @@ def test_invitation_is_emailed_when_smtp_is_configured(client, forum, app, smtp_
 def test_without_smtp_or_when_sending_fails_the_chair_is_shown_the_link(client, forum, app):
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=1)  # nothing listens there
     sign_in(client, "chair@example.org")
-    response = client.post(
-        f"/forums/{forum.id}/invitations", data={"email": "mail@example.org", "role": "observer"}
-    )
-    assert "The email could not be sent." in response.text and 'id="invitation-link"' in response.text
+    response = client.post(f"/forums/{forum.id}/invitations", data=one_person("mail@example.org", "observer"))
+    assert "Some emails could not be sent." in response.text and 'id="invitation-link-1"' in response.text
 
 
 def test_cli_invite_prints_the_link(runner, forum, app):
     app.config["SERVER_PUBLIC_URL"] = "https://forum.example.gov.uk"
-    result = runner.invoke(args=["forum", "invite", str(forum.id), "Cli@Example.org", "--role", "observer"])
+    result = runner.invoke(
+        args=[
+            "forum",
+            "invite",
+            str(forum.id),
+            "Cli@Example.org",
+            "--role",
+            "observer",
+            "--agency",
+            "leeds housing",
+        ]
+    )
     assert result.exit_code == 0, result.output
     lines = result.output.strip().splitlines()
     assert lines[0] == f"Invited cli@example.org as observer to forum {forum.id}; the link works once:"
@@ -338,6 +350,7 @@ def test_cli_invite_prints_the_link(runner, forum, app):
         None,
     )
     assert round((invitation.expires_at - invitation.created_at).total_seconds()) == 7 * 24 * 3600
+    assert invitation.agency.name == "Leeds Housing"
 
 
 @pytest.mark.parametrize(
@@ -356,6 +369,10 @@ def test_cli_invite_prints_the_link(runner, forum, app):
         (
             ["{forum}", "a@example.org", "--role", "observer", "--days", "90"],
             "Error: An invitation lasts between",
+        ),
+        (
+            ["{forum}", "a@example.org", "--role", "observer", "--agency", "Nowhere"],
+            "Error: Unknown agency 'Nowhere'.",
         ),
     ],
 )

@@ -29,12 +29,15 @@ def test_make_run_serves_sign_in_and_demo_chair_signs_in(tmp_path):
         url = f"http://127.0.0.1:{port}"
         wait_for(url + "/login", process, timeout=300)
         output = (tmp_path / "make-run.log").read_text()
-        match = re.search(r"(\S+@example\.org)\s+password: (\S+)\s+\(chair\)", output)
-        assert match, output
+        chair = re.search(r"(\S+@example\.org)\s+chair \(", output)
+        password = re.search(r"every password is (\S+)\)", output)
+        assert chair and password, output
+        assert f"Open {url}/login" in output and f"Demo forum DEMO-001: {url}/forums/" in output
+        assert re.search(r"admin@example\.org\s+administrator", output), output
         http = requests.Session()
         token = csrf_token_from(http.get(url + "/login", timeout=10).text)
         page = http.post(
-            url + "/login", data={"email": match[1], "password": match[2], "csrf_token": token}, timeout=10
+            url + "/login", data={"email": chair[1], "password": password[1], "csrf_token": token}, timeout=10
         )
         assert page.status_code == 200 and "DEMO-001" in page.text
         assert (tmp_path / "forum.db").exists()

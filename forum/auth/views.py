@@ -6,6 +6,8 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from forum import metrics
+from forum.auth.council import SIGNED_IN_WITH, end_session_url
 from forum.auth.forms import SignInForm
 from forum.auth.session import end_session, session_key, start_session
 from forum.extensions import limiter
@@ -15,6 +17,7 @@ from forum.services.signals import session_ended
 bp = Blueprint("auth", __name__)
 
 SIGN_IN_FAILED = "Enter a correct email address and password."
+PASSWORD_SIGN_IN_OFF = "Sign-in with a password is turned off here. Sign in with your council account."  # noqa: S105
 
 
 def _safe_next(target: str | None) -> str:
@@ -47,6 +50,12 @@ def login():
         return redirect(url_for("forums.index"))
     form = SignInForm()
     status = 200
+    if not current_app.config["PASSWORD_SIGN_IN"]:
+        if request.method == "POST":
+            metrics.sign_in_failed("password")
+            form.form_errors.append(PASSWORD_SIGN_IN_OFF)
+            status = 403
+        return render_template("auth/login.html", form=form, password_sign_in=False), status
     if form.validate_on_submit():
         user = authenticate(form.email.data or "", form.password.data or "", ip=request.remote_addr)
         if user is not None:
@@ -54,11 +63,12 @@ def login():
             login_user(user)
             start_session()
             return redirect(_safe_next(request.args.get("next")))
+        metrics.sign_in_failed("password")
         form.form_errors.append(SIGN_IN_FAILED)
         status = 401
     elif request.method == "POST":
         status = 400
-    return render_template("auth/login.html", form=form), status
+    return render_template("auth/login.html", form=form, password_sign_in=True), status
 
 
 @bp.route("/logout", methods=["POST"])
@@ -66,12 +76,14 @@ def login():
 def logout():
     """Sign the user out, closing the live sockets this browser session opened."""
     user_id, key = current_user.id, session_key()
+    with_council = session.get(SIGNED_IN_WITH) == "council"
     end_session()
     logout_user()
     session.clear()
     session_ended.send(None, user_id=user_id, session_key=key)
     flash("You have signed out.", "success")
-    return redirect(url_for("auth.login"))
+    provider_sign_out = end_session_url() if with_council else None
+    return redirect(provider_sign_out or url_for("auth.login"))
 
 
 @bp.route("/session/extend", methods=["POST"])

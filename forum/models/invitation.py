@@ -7,6 +7,7 @@ from sqlalchemy import JSON, Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import db
+from forum.models.agency import Agency
 from forum.models.base import UTCDateTime, utcnow
 from forum.models.forum import Forum, ForumRole
 from forum.models.user import User
@@ -42,8 +43,14 @@ class Invitation(db.Model):
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     accepted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The agency the chair chose for the person; a new account is created in it.
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    # Random; with SECRET_KEY it gives the link's secret again, so the chair can copy the link later.
+    link_nonce: Mapped[str | None] = mapped_column(String(64))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the link last issued
 
     forum: Mapped[Forum] = relationship()
+    agency: Mapped[Agency | None] = relationship(lazy="joined")
     inviter: Mapped[User | None] = relationship(foreign_keys=[invited_by])
 
     def __repr__(self) -> str:

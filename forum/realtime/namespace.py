@@ -8,6 +8,7 @@ from flask import current_app, request, session
 from flask_login import current_user
 from flask_socketio import Namespace, join_room, leave_room
 
+from forum import metrics
 from forum.auth.session import session_key
 from forum.extensions import db, socketio
 from forum.realtime import schemas
@@ -214,7 +215,9 @@ class ForumNamespace(FacilitationEvents, Namespace):
             live = self._joined(data["forum"])
             accept_update(live, self._signed_in_user_id(), data["update"])
         except ServiceError as error:
+            metrics.update_refused(error.code)
             return refusal(error)
+        metrics.update_accepted()
         self.socketio.emit(
             schemas.SERVER_UPDATE,
             {"forum": live.forum_id, "update": payload["update"]},

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from forum import metrics
 from forum.extensions import db
 from forum.services import ServiceError
 from forum.services.audit import record_many
@@ -80,7 +81,9 @@ class GroupCommit:
         with self._mutex:
             batch, self._queue = self._queue, []
         try:
+            started = time.perf_counter()
             write_batch(batch)
+            metrics.batch_written(len(batch), time.perf_counter() - started)
             self.batches += 1
         except Exception as error:  # nobody may be told "saved" by a batch that did not finish
             for pending in batch:

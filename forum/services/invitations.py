@@ -17,7 +17,15 @@ from forum.services.administration import aware, get_agency
 from forum.services.audit import record
 from forum.services.forums import get_forum, parse_role, participation
 from forum.services.scheduling import may_manage
-from forum.services.signed_links import LinkRefusedError, new_secret, secret_matches, sign, unsign
+from forum.services.signed_links import (
+    LinkRefusedError,
+    derived_secret,
+    hash_secret,
+    new_nonce,
+    secret_matches,
+    sign,
+    unsign,
+)
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +35,12 @@ _NOT_VALID = "This invitation link is not valid. Check you copied all of it, or 
 
 
 def invite(
-    forum_id: int, email: str, role: str, inviter: User | None, days: int = DEFAULT_DAYS
+    forum_id: int,
+    email: str,
+    role: str,
+    inviter: User | None,
+    days: int = DEFAULT_DAYS,
+    agency_id: int | None = None,
 ) -> tuple[Invitation, str]:
     """Invite an email address to a forum; return the invitation and its link token.
 
@@ -37,6 +50,16 @@ def invite(
     forum = get_forum(forum_id)
     if inviter is not None and not may_manage(forum, inviter):
         raise ServiceError("Only the forum's chair can invite people.", "forbidden")
+    invitation = stage_invitation(forum, email, role, agency_id, inviter, days)
+    db.session.commit()
+    return invitation, link_token(invitation)
+
+
+def stage_invitation(
+    forum: Forum, email: str, role: str, agency_id: int | None, inviter: User | None, days: int
+) -> Invitation:
+    """Check and add one invitation to the transaction (the caller checked the inviter may manage
+    the forum, and commits)."""
     forum_role = parse_role(role)
     email = normalise_email(email)
     if forum.stage == Stage.LOCKED:
@@ -48,20 +71,21 @@ def invite(
         raise ServiceError(f"{email} already takes part in this forum.", "duplicate")
     if not 1 <= days <= 30:
         raise ServiceError("An invitation lasts between 1 and 30 days.")
+    if agency_id is not None and not get_agency(agency_id).active:
+        raise ServiceError("Choose an active agency.", "agency")
     actor_id = inviter.id if inviter else None
     now = datetime.now(UTC)
     for earlier in db.session.scalars(_pending(forum.id, email)):
         earlier.state, earlier.withdrawn_at = InvitationState.WITHDRAWN, now
         record("invitation.replace", actor_id=actor_id, forum_id=forum.id, invitation_id=earlier.id)
-    secret, token_hash = new_secret()
     invitation = Invitation(
         forum_id=forum.id,
         email=email,
         role=forum_role,
-        token_hash=token_hash,
-        expires_at=now + timedelta(days=days),
+        agency_id=agency_id,
         invited_by=actor_id,
     )
+    _new_link(invitation, now, days)
     db.session.add(invitation)
     db.session.flush()
     record(
@@ -71,8 +95,30 @@ def invite(
         invitation_id=invitation.id,
         role=forum_role.value,
     )
-    db.session.commit()
-    return invitation, sign(INVITATION, invitation.id, secret)
+    return invitation
+
+
+def _new_link(invitation: Invitation, now: datetime, days: int) -> None:
+    """Give the invitation a fresh link (any earlier link stops working) that lasts `days`."""
+    invitation.link_nonce = new_nonce()
+    invitation.token_hash = hash_secret(derived_secret(INVITATION, invitation.link_nonce))
+    invitation.expires_at = now + timedelta(days=days)
+    invitation.sent_at = now
+
+
+def link_token(invitation: Invitation) -> str | None:
+    """The token of the invitation's current link, or None for a link made before links could be
+    shown again (resend it to get one)."""
+    if not invitation.link_nonce:
+        return None
+    return sign(INVITATION, invitation.id, derived_secret(INVITATION, invitation.link_nonce))
+
+
+def status_of(invitation: Invitation) -> str:
+    """pending, expired, accepted or withdrawn."""
+    if invitation.state == InvitationState.PENDING and is_expired(invitation):
+        return "expired"
+    return invitation.state.value
 
 
 def _pending(forum_id: int, email: str):
@@ -148,6 +194,12 @@ def _join(invitation: Invitation, user: User) -> Participant:
     return participant
 
 
+def claim_and_join(invitation: Invitation, user: User) -> Participant:
+    """Use the invitation (once) to put this user in its forum; the caller commits."""
+    _claim(invitation)
+    return _join(invitation, user)
+
+
 def accept_as(token: str, user: User) -> Forum:
     """A signed-in person with an account joins the forum through their invitation."""
     invitation = check_invitation(token)
@@ -162,15 +214,16 @@ def accept_as(token: str, user: User) -> Forum:
     return invitation.forum
 
 
-def accept_with_new_account(token: str, full_name: str, agency_id: int, password: str) -> User:
-    """A person without an account sets their name, agency and password, and joins the forum."""
+def accept_with_new_account(token: str, full_name: str, agency_id: int | None, password: str) -> User:
+    """A person without an account sets their name, password and (unless the chair chose it) agency,
+    and joins the forum."""
     invitation = check_invitation(token)
     if find_user(invitation.email) is not None:
         raise ServiceError("There is already an account for this email address: sign in instead.", "exists")
     full_name = " ".join((full_name or "").split())
     if not full_name or len(full_name) > 120:
         raise ServiceError("Enter your full name (at most 120 characters).", "full_name")
-    agency = get_agency(agency_id)
+    agency = invitation.agency or get_agency(agency_id or 0)
     if not agency.active:
         raise ServiceError("Choose your agency from the list.", "agency")
     check_strength(password)

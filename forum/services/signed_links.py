@@ -2,6 +2,8 @@
 
 The database keeps only the SHA-256 of the secret, so a leaked database cannot produce a
 working link, and a link whose row is used, withdrawn or expired is refused by the row.
+A link that must be shown again (an invitation the chair copies later) has its secret derived
+from a random nonce and SECRET_KEY: still nothing in the database alone makes a working link.
 """
 
 import hashlib
@@ -26,6 +28,17 @@ def new_secret() -> tuple[str, str]:
     """A fresh random secret and the hash to store for it."""
     secret = secrets.token_urlsafe(32)
     return secret, hash_secret(secret)
+
+
+def new_nonce() -> str:
+    """A random nonce from which derived_secret() makes a link's secret."""
+    return secrets.token_urlsafe(24)
+
+
+def derived_secret(purpose: str, nonce: str) -> str:
+    """The secret of a link that can be shown again: HMAC-SHA256(SECRET_KEY, purpose and nonce)."""
+    key = current_app.config["SECRET_KEY"].encode("utf-8")
+    return hmac.new(key, f"rethink-forum.{purpose}.{nonce}".encode(), hashlib.sha256).hexdigest()
 
 
 def hash_secret(secret: str) -> str:

@@ -39,6 +39,11 @@ ROLE_CHOICES = [
     SelectChoice(ForumRole.OBSERVER.value, "Observer – sees the forum, read-only"),
     SelectChoice(ForumRole.CHAIR.value, "Chair – runs the forum"),
 ]
+SHORT_ROLE_CHOICES = [  # the form explains the roles once, above its rows
+    SelectChoice(ForumRole.CONTRIBUTOR.value, "Contributor"),
+    SelectChoice(ForumRole.OBSERVER.value, "Observer"),
+    SelectChoice(ForumRole.CHAIR.value, "Chair"),
+]
 CHOOSING_HINT = "At least 12 characters. A few unrelated words make a strong password."
 
 
@@ -162,9 +167,62 @@ class ScheduleForm(ForumDetailsForm):
     )
 
 
-class InviteForm(FlaskForm):
-    email = EmailField("Email address", validators=[DataRequired("Enter an email address"), Length(max=254)])
-    role = SelectField("Role in this forum", choices=ROLE_CHOICES, default=ForumRole.CONTRIBUTOR.value)
+INVITE_ROWS = 5  # empty rows the invitation form starts with
+MAX_INVITE_ROWS = 20
+
+
+class InviteeForm(Form):
+    """One person in the invitation form; a row without an email address is left out."""
+
+    email = EmailField("Email address", validators=[Optional(), Length(max=254)])
+    agency_id = SelectField("Agency they represent", coerce=int, default=0)
+    role = SelectField("Role in this forum", choices=SHORT_ROLE_CHOICES, default=ForumRole.CONTRIBUTOR.value)
+
+
+class InvitePeopleForm(FlaskForm):
+    """The chair invites several people at once, choosing each one's agency and role."""
+
+    people = FieldList(FormField(InviteeForm), min_entries=INVITE_ROWS, max_entries=MAX_INVITE_ROWS)
+
+    def set_agencies(self, agencies: list[Agency]) -> None:
+        for row in self.people:
+            row.form.agency_id.choices = agency_choices(agencies, blank="Choose an agency")
+
+    def filled_rows(self) -> list[tuple[int, InviteeForm]]:
+        """(index, row) of the rows with an email address."""
+        return [
+            (index, row.form) for index, row in enumerate(self.people) if (row.form.email.data or "").strip()
+        ]
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        filled = self.filled_rows()
+        if not filled and self.people.entries:
+            self.people[0].form.email.errors = [*self.people[0].form.email.errors, "Enter an email address"]
+            return False
+        for index, row in filled:
+            if not row.agency_id.data:
+                row.agency_id.errors = [
+                    *row.agency_id.errors,
+                    f"Choose the agency person {index + 1} represents",
+                ]
+                valid = False
+        return valid
+
+
+class AccountSearchForm(Form):
+    """Search accounts by name or email (GET, no CSRF)."""
+
+    q = StringField(
+        "Name or email address",
+        validators=[Optional(), Length(max=254)],
+        description="At least 2 letters. People already in the forum are not listed.",
+    )
+
+
+class AddAccountForm(FlaskForm):
+    user_id = HiddenField(validators=[DataRequired()])
+    role = SelectField("Role", choices=ROLE_CHOICES, default=ForumRole.CONTRIBUTOR.value)
 
 
 class RoleForm(FlaskForm):

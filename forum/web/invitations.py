@@ -1,6 +1,6 @@
 """Following an invitation link: set up an account and join, or just join with the account you have."""
 
-from flask import Blueprint, redirect, render_template, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, session, url_for
 from flask_login import current_user, login_user
 
 from forum.auth.session import start_session
@@ -51,13 +51,19 @@ def _join_with_account(token: str, invitation):
 
 
 def _set_up_account(token: str, invitation):
+    if not current_app.config["PASSWORD_SIGN_IN"]:  # the council's sign-in sets the account up
+        return render_template(
+            "invitations/sign_in.html", invitation=invitation, token=token, new_account=True
+        )
     form = AccountSetupForm()
-    form.agency_id.choices = agency_choices(agencies(active_only=True), blank="Choose your agency")
+    if invitation.agency is not None:  # the chair chose it
+        del form.agency_id
+    else:
+        form.agency_id.choices = agency_choices(agencies(active_only=True), blank="Choose your agency")
     if form.validate_on_submit():
         try:
-            user = accept_with_new_account(
-                token, form.full_name.data, form.agency_id.data, form.password.data
-            )
+            agency_id = form.agency_id.data if "agency_id" in form else None
+            user = accept_with_new_account(token, form.full_name.data, agency_id, form.password.data)
         except LinkRefusedError as error:
             return refused_link(error, REFUSED)
         except ServiceError as error:

@@ -10,7 +10,8 @@ from forum.models import Forum
 from forum.services import ServiceError
 from forum.services.administration import agencies, current_template
 from forum.services.audit import record
-from forum.services.invitations import invitations_for, invite, is_expired, send_invitation_email, withdraw
+from forum.services.forum_people import search_accounts
+from forum.services.invitations import invitations_for, status_of, withdraw
 from forum.services.scheduling import (
     managed_forum,
     remove_participant,
@@ -19,17 +20,21 @@ from forum.services.scheduling import (
     update_forum,
 )
 from forum.web.forms import (
+    INVITE_ROWS,
     LONDON,
+    MAX_INVITE_ROWS,
+    ROLE_CHOICES,
+    AccountSearchForm,
     ActionForm,
     ForumDetailsForm,
-    InviteForm,
+    InvitePeopleForm,
     RoleForm,
     ScheduleForm,
     agency_choices,
     errors_of,
     refuse,
 )
-from forum.web.links import absolute
+from forum.web.links import invitation_link
 
 bp = Blueprint("manage", __name__)
 
@@ -42,7 +47,30 @@ def uk_time(moment: datetime) -> str:
     return moment.astimezone(LONDON).strftime("%a %d %B %Y, %H:%M")
 
 
-MAIL_SETTINGS = ("MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_SENDER")
+def _uk(moment: datetime) -> datetime:
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(LONDON)
+
+
+@bp.app_template_filter("uk_date")
+def uk_date(moment: datetime) -> str:
+    """A stored UTC time's UK date, e.g. "Friday 4 December 2026"."""
+    uk = _uk(moment)
+    return f"{uk:%A} {uk.day} {uk:%B %Y}"
+
+
+@bp.app_template_filter("uk_short")
+def uk_short(moment: datetime) -> str:
+    """A stored UTC time as a short UK date and time, e.g. "4 Dec 2026, 09:30"."""
+    uk = _uk(moment)
+    return f"{uk.day} {uk:%b %Y, %H:%M}"
+
+
+@bp.app_template_filter("uk_clock")
+def uk_clock(moment: datetime) -> str:
+    """A stored UTC time's UK clock time, e.g. "09:30"."""
+    return _uk(moment).strftime("%H:%M")
+
+
 DETAIL_FIELDS = {"title": "title", "presenting_agency": "presenting_agency_id", "reference": "reference"}
 
 
@@ -50,7 +78,7 @@ def _agency_choices(form: ForumDetailsForm) -> None:
     form.presenting_agency_id.choices = agency_choices(agencies(active_only=True), blank="Not known yet")
 
 
-def _forum_or_refuse(forum_id: int) -> Forum:
+def forum_or_refuse(forum_id: int) -> Forum:
     """The forum if the signed-in user may manage it; 404 alike whether it does not exist or is not theirs."""
     try:
         return managed_forum(forum_id, current_user)
@@ -88,7 +116,22 @@ def create():
     )
 
 
-def _page(forum: Forum, details=None, invite_form=None, status: int = 200):
+def _search(forum: Forum) -> tuple[AccountSearchForm, list | None]:
+    """The account search of the manage page (?q=…) and its results (None when not searched)."""
+    form = AccountSearchForm(request.args)
+    if not form.q.data:
+        return form, None
+    if not form.validate():
+        return form, []
+    try:
+        return form, search_accounts(forum.id, form.q.data, current_user)
+    except ServiceError as error:
+        form.q.errors = [*form.q.errors, error.message]
+        return form, []
+
+
+def manage_page(forum: Forum, details=None, invite_form=None, status: int = 200):
+    """The forum's management page, with any submitted form's errors."""
     if details is None:
         details = ForumDetailsForm(
             formdata=None,
@@ -96,7 +139,13 @@ def _page(forum: Forum, details=None, invite_form=None, status: int = 200):
         )
         details.show(forum.scheduled_at)
     _agency_choices(details)
-    invite_form = invite_form or InviteForm(formdata=None)
+    if invite_form is None:
+        invite_form = InvitePeopleForm(formdata=None)
+        rows = min(max(request.args.get("people", INVITE_ROWS, type=int), INVITE_ROWS), MAX_INVITE_ROWS)
+        while len(invite_form.people) < rows:
+            invite_form.people.append_entry()
+    invite_form.set_agencies(agencies(active_only=True))
+    search, found = _search(forum)
     participants = sorted(forum.participants, key=lambda p: (p.role.value != "chair", p.user.full_name))
     role_forms = {
         p.id: RoleForm(prefix=f"p{p.id}", formdata=None, data={"role": p.role.value}) for p in participants
@@ -108,10 +157,16 @@ def _page(forum: Forum, details=None, invite_form=None, status: int = 200):
         detail_errors=errors_of(details) if details.is_submitted() else [],
         invite_form=invite_form,
         invite_errors=errors_of(invite_form) if invite_form.is_submitted() else [],
+        search=search,
+        search_errors=[(search.q.id, message) for message in search.q.errors],
+        found=found,
+        role_choices=ROLE_CHOICES,
+        max_invite_rows=MAX_INVITE_ROWS,
         participants=participants,
         role_forms=role_forms,
         invitations=invitations_for(forum.id),
-        is_expired=is_expired,
+        status_of=status_of,
+        invitation_link=invitation_link,
         action=ActionForm(),
     ), status
 
@@ -120,9 +175,9 @@ def _page(forum: Forum, details=None, invite_form=None, status: int = 200):
 @login_required
 def forum(forum_id: int):
     """The forum's details, participants and invitations; POST changes the details."""
-    forum = _forum_or_refuse(forum_id)
+    forum = forum_or_refuse(forum_id)
     if request.method == "GET":
-        return _page(forum)
+        return manage_page(forum)
     details = ForumDetailsForm()
     _agency_choices(details)
     if details.validate_on_submit():
@@ -140,46 +195,14 @@ def forum(forum_id: int):
         else:
             flash("The forum's details are saved.", "success")
             return redirect(url_for("manage.forum", forum_id=forum.id))
-    return _page(forum, details=details, status=400)
-
-
-@bp.route("/forums/<int:forum_id>/invitations", methods=["POST"])
-@login_required
-def invite_person(forum_id: int):
-    """Invite someone by email address; the link is emailed, or shown to pass on."""
-    forum = _forum_or_refuse(forum_id)
-    form = InviteForm()
-    if not form.validate_on_submit():
-        return _page(forum, invite_form=form, status=400)
-    try:
-        invitation, token = invite(
-            forum.id,
-            form.email.data,
-            form.role.data,
-            current_user,
-            days=current_app.config["INVITATION_DAYS"],
-        )
-    except ServiceError as error:
-        db.session.rollback()
-        refuse(form, error, {"invalid": "email", "duplicate": "email", "inactive": "email"})
-        return _page(forum, invite_form=form, status=400)
-    link = absolute(url_for("invitations.accept", token=token))
-    mail = {name: current_app.config.get(name) for name in MAIL_SETTINGS}
-    emailed = send_invitation_email(invitation, link, mail)
-    return render_template(
-        "invitations/created.html",
-        forum=forum,
-        invitation=invitation,
-        link=None if emailed else link,
-        mail_configured=bool(mail["MAIL_SERVER"]),
-    )
+    return manage_page(forum, details=details, status=400)
 
 
 @bp.route("/forums/<int:forum_id>/invitations/<int:invitation_id>/withdraw", methods=["POST"])
 @login_required
 def withdraw_invitation(forum_id: int, invitation_id: int):
     """Withdraw a pending invitation: its link stops working."""
-    forum = _forum_or_refuse(forum_id)
+    forum = forum_or_refuse(forum_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
@@ -189,14 +212,14 @@ def withdraw_invitation(forum_id: int, invitation_id: int):
         flash(error.message, "error")
     else:
         flash(f"The invitation to {invitation.email} is withdrawn.", "success")
-    return redirect(url_for("manage.forum", forum_id=forum.id))
+    return redirect(url_for("manage.forum", forum_id=forum.id, _anchor="invitations"))
 
 
 @bp.route("/forums/<int:forum_id>/participants/<int:participant_id>/role", methods=["POST"])
 @login_required
 def participant_role(forum_id: int, participant_id: int):
     """Change a participant's role."""
-    forum = _forum_or_refuse(forum_id)
+    forum = forum_or_refuse(forum_id)
     form = RoleForm(prefix=f"p{participant_id}")
     if not form.validate_on_submit():
         abort(400)
@@ -214,7 +237,7 @@ def participant_role(forum_id: int, participant_id: int):
 @login_required
 def participant_remove(forum_id: int, participant_id: int):
     """Take someone out of the forum."""
-    forum = _forum_or_refuse(forum_id)
+    forum = forum_or_refuse(forum_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     try:

@@ -3,8 +3,10 @@
 import { initAll } from 'govuk-frontend'
 import { initSessionTimeout } from './site/session-timeout.js'
 import { initFocusInView } from './site/focus-in-view.js'
+import { initCopyButtons } from './site/copy-buttons.js'
 
 document.body.classList.add('js-enabled', 'govuk-frontend-supported')
 initAll()
 initSessionTimeout()
 initFocusInView()
+initCopyButtons()
