@@ -13,6 +13,7 @@ from forum.services.agreement import accept_lead, nominate_lead, set_stance
 from forum.services.documents import RoomRegistry, accept_update
 from forum.services.entries import add_entry
 from forum.services.plan import add_action, add_goal, set_action, set_review_date
+from forum.services.stages import set_stage
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAIR = "chair@example.org"
@@ -62,7 +63,8 @@ def forum_with_people(people, reference: str = "RF-LOCK") -> ForumSetup:
 
 
 def make_lockable(setup: ForumSetup) -> None:
-    """Everything a lock needs: an accepted lead worker, one complete action, review date, stances."""
+    """Everything a lock needs: one complete action, review date, then in Agree an accepted lead
+    worker and every attending agency's stance on the proposal."""
     fid = setup.forum_id
     goal = add_goal(fid, setup.nurse)
     write_text(fid, setup.nurse.id, goal.root_name, "J gets to school on time.")
@@ -75,6 +77,7 @@ def make_lockable(setup: ForumSetup) -> None:
     set_review_date(fid, setup.chair, date.today() + timedelta(days=90))
     write_text(fid, setup.chair.id, "hypothesis", "Late nights keep J from school.")
     write_text(fid, setup.chair.id, "family_communication", "Nia visits Mum on Friday.")
+    set_stage(fid, setup.chair, "agree", confirm=True)  # freezes the draft as the proposal
     nominate_lead(fid, setup.chair, setup.nurse.id)
     accept_lead(fid, setup.nurse)
     for person in (setup.chair, setup.nurse, setup.teacher):
