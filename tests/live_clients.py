@@ -52,6 +52,8 @@ class RoomClient:
         self.refused: list[dict] = []  # error acknowledgements, kept with their update
         self.unsaved: list[bytes] = []  # sent while disconnected or unanswered; resent on join
         self.entries: list[dict] = []
+        self.entries_message: dict | None = None  # the latest `entries` message (with its change)
+        self.update_senders: list[tuple[int | None, list[str]]] = []  # (by, roots) of relayed updates
         self.presence: list[dict] = []
         self.join_reply: dict | None = None
         self.joined = asyncio.Event()
@@ -157,9 +159,11 @@ class RoomClient:
 
     async def _on_update(self, payload: dict) -> None:
         self.doc.apply_update(unb64(payload["update"]))
+        self.update_senders.append((payload.get("by"), payload.get("roots", [])))
 
     async def _on_entries(self, payload: dict) -> None:
         self.entries = payload["entries"]
+        self.entries_message = payload
 
     async def _on_presence(self, payload: dict) -> None:
         self.presence = payload["people"]

@@ -94,17 +94,25 @@ def render_markdown(version: LockedVersion) -> bytes:
         lines += [f"### {escape(panel['name'])}", ""]
         lines += [
             f"- {escape(e['text'])} — *{escape(e['agency'])}* ({escape(e['author'])}"
-            + (", written input)" if e["written_input"] else ")")
+            + (", written input" if e["written_input"] else "")
+            + (f"; {escape(wording.edited_by(e))})" if wording.edited_by(e) else ")")
             for e in panel["entries"]
         ] or ["No entries\\."]
         lines.append("")
-    lines += ["## Hypothesis", "", escape(doc["hypothesis"]), "", "## Priorities", ""]
+    lines += ["## Hypothesis", "", escape(doc["hypothesis"]), ""]
+    if wording.hypothesis_authors(doc):
+        lines += ["Written by " + escape(wording.hypothesis_authors(doc)) + "\\.", ""]
+    lines += ["## Priorities", ""]
     lines += _table(
         ["Rank", "Perpetuating factor", "Votes"],
         [[str(p["rank"]), escape(p["text"]), str(p["votes"])] for p in doc["priorities"]],
     )
     lines += ["## Goals", ""]
-    lines += [f"- Goal {goal['id']}: {escape(goal['text'])}" for goal in doc["goals"]] + [""]
+    lines += [
+        f"- Goal {goal['id']}: {escape(goal['text'])}"
+        + (f" ({escape(wording.edited_by(goal))})" if wording.edited_by(goal) else "")
+        for goal in doc["goals"]
+    ] + [""]
     lines += ["## Actions", ""]
     lines += _table(
         ["What", "Who", "By when", "How we will know", "Goal", "Priority"],
