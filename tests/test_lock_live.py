@@ -191,7 +191,9 @@ def test_full_flow_from_gather_to_locked(live_server, people):
     assert locked["version"]["sha256"] == version.sha256
     assert document["hypothesis"] == "Late nights keep J from school."
     assert document["goals"][0]["text"] == "Meet J at the gate each morning."
-    assert document["actions"][0] | {"id": 0, "goal": 0} == {
+    assert [p["name"] for p in document["actions"][0]["contributors"]] == ["Tom Teacher"]
+    assert document["actions"][0] | {"id": 0, "goal": 0, "contributors": []} == {
+        "contributors": [],
         "id": 0,
         "what": "Meet J at the gate each morning.",
         "owner": {"name": "Tom Teacher", "agency": "School"},

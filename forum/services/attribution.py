@@ -60,7 +60,7 @@ def changes_by_root(forum_id: int) -> dict[str, dict[int, datetime]]:
         if actor_id is None:
             continue
         for root in (detail or {}).get("roots", ()):
-            changes.setdefault(root, {})[actor_id] = at
+            changes.setdefault(root, {})[actor_id] = at.replace(microsecond=0)
     return changes
 
 
