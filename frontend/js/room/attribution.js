@@ -17,6 +17,25 @@ export class Attribution {
     this.credits = new Map() // root -> element showing the plan text's line (entries use their view)
     this.timer = null
     room.socket.on('update', message => this.arrived(message))
+    // This user's own typing (the server does not echo it back): they become a contributor too.
+    room.doc.on('afterTransaction', transaction => {
+      if (transaction.origin !== room.origin || !room.me) return
+      const roots = []
+      for (const type of transaction.changed.keys()) {
+        const key = room.textToEntry.get(type)
+        if (key !== undefined) roots.push(typeof key === 'string' ? key : `entry:${key}`)
+      }
+      if (roots.length && roots.some(root => this.note(root, room.me))) this.refresh()
+    })
+  }
+
+  // Add a contributor to a root unless already listed; whether it was new.
+  note (root, person) {
+    const list = this.contributors.get(root) || []
+    if (list.some(p => p.user === person.user)) return false
+    list.push({ user: person.user, name: person.name, agency: person.agency, role: 'editor' })
+    this.contributors.set(root, list)
+    return true
   }
 
   joined (ack) {
@@ -30,11 +49,7 @@ export class Attribution {
     if (!person) return
     const now = Date.now()
     for (const root of message.roots || []) {
-      const list = this.contributors.get(root) || []
-      if (!list.some(p => p.user === message.by)) {
-        list.push({ user: person.user, name: person.name, agency: person.agency, role: list.length ? 'editor' : 'author' })
-        this.contributors.set(root, list)
-      }
+      this.note(root, person)
       if (!this.typing.has(root)) this.typing.set(root, new Map())
       this.typing.get(root).set(message.by, now)
     }
@@ -43,11 +58,12 @@ export class Attribution {
     this.timer = setTimeout(() => this.refresh(), TYPING_MS + 50)
   }
 
-  // "added by Alex Teacher (School) · edited by Hana Okafor (Housing)"
+  // "added by Alex Teacher (School) · edited by Hana Okafor (Housing)". An entry's author is
+  // known from the entry; for the plan's texts the server lists the author first.
   line (root, author) {
     const list = this.contributors.get(root) || []
-    const first = author || list.find(p => p.role === 'author')
-    const editors = list.filter(p => p.role === 'editor' && (!first || p.user !== first.user))
+    const first = author || list[0]
+    const editors = list.filter(p => !first || p.user !== first.user)
     const parts = []
     if (first) parts.push(`${author ? 'added' : 'written'} by ${who(first)}`)
     if (editors.length) parts.push(`edited by ${editors.map(who).join(', ')}`)
