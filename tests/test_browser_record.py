@@ -127,9 +127,13 @@ def test_agree_go_back_change_an_action_come_forward_and_lock_the_proposal(brows
     )
     chair.get_by_role("button", name="Lock the plan").click()
     stage_is(teacher, "Stage 6 of 6: Locked")
+    expect(teacher.locator("[data-locked-version]")).to_contain_text(second)
     db.session.rollback()
     version = db.session.query(PlanVersion).filter_by(forum_id=setup.forum_id).one()
     assert version.proposal_sha256 == second
+    chair.get_by_role("link", name=re.compile("See version 1")).click()
+    expect(chair.locator("[data-version-proposal]")).to_have_text(second)
+    expect(chair.get_by_text("added by Tom Teacher, School", exact=False).first).to_be_visible()
 
 
 def test_start_attribution_and_removal_seen_and_undone(browsers, people):
