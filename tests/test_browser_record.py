@@ -1,7 +1,9 @@
 """The agreed record in headless Chromium: agreement on a frozen proposal through a whole cycle, the
 chair starting the forum, attribution, removal that is seen and undone, and listening as activity."""
 
+import os
 import re
+import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -11,6 +13,7 @@ from playwright.sync_api import Page, expect
 from forum.extensions import db
 from forum.models.version import PlanVersion
 from forum.services.agreement import nominate_lead
+from forum.services.audit import record
 from forum.services.entries import add_entry
 from forum.services.plan import add_action, add_goal, set_action, set_review_date
 from tests.a11y import assert_no_violations
@@ -20,7 +23,8 @@ from tests.lock_factories import CHAIR, HEALTH, OBSERVER, SCHOOL, forum_with_peo
 
 pytestmark = [pytest.mark.record, pytest.mark.browser]
 
-SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+# Screenshots to look at (not kept in the repository): $SCREENSHOT_DIR, else the temp directory.
+SHOTS = Path(os.environ.get("SCREENSHOT_DIR") or tempfile.gettempdir()) / "forum-screenshots"
 VIEWPORTS = [(1280, 800), (1366, 768), (390, 844)]
 
 
@@ -37,6 +41,7 @@ def move(chair: Page, stage: str) -> None:
 def shoot(page: Page, name: str) -> None:
     """Screenshots of the page as it is now at the three widths, and no horizontal scrolling."""
     size = page.viewport_size
+    SHOTS.mkdir(parents=True, exist_ok=True)
     for width, height in VIEWPORTS:
         page.set_viewport_size({"width": width, "height": height})
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (name, width)
@@ -73,9 +78,9 @@ def test_agree_go_back_change_an_action_come_forward_and_lock_the_proposal(brows
     chair = open_room(browsers.signed_in(CHAIR), path)
     nurse = open_room(browsers.signed_in(HEALTH), path)
     teacher = open_room(browsers.signed_in(SCHOOL), path)
-    for _ in range(3):
-        chair.get_by_role("button", name=re.compile(r"^Next stage")).click()
-        chair.get_by_role("button", name=re.compile(r"^Yes, move to")).click()
+    for number, stage in ((2, "Hypothesis"), (3, "Prioritise"), (4, "Plan")):
+        move(chair, stage)
+        stage_is(chair, f"Stage {number} of 6: {stage}")
     stage_is(teacher, "Stage 4 of 6: Plan")
 
     # Agree freezes the draft: the proposal's hash and contents; everyone agrees to it.
@@ -229,3 +234,20 @@ def test_an_observer_who_only_watches_stays_signed_in_and_a_hidden_page_idles_ou
     finally:
         browsers.close()
     assert not [e for e in browsers.console_errors if "pageerror" in e], browsers.console_errors
+
+
+def test_the_audit_page_fits_a_1280_window_and_passes_axe(browsers, people):
+    people.user("admin@example.org", admin=True)
+    setup = forum_with_people(people)
+    long_detail = {"entries": list(range(10_000, 10_060)), "note": "x" * 300}
+    record("priorities.confirm", actor_id=setup.chair.id, forum_id=setup.forum_id, **long_detail)
+    db.session.commit()
+    page = browsers.signed_in("admin@example.org")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto("/admin/audit")
+    expect(page.get_by_role("heading", name="Audit trail")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    box = page.locator("table.forum-audit").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 1280
+    assert_no_violations(page)
+    shoot(page, "audit")
