@@ -152,7 +152,11 @@ def test_typing_marker_presence_remove_and_move_by_keyboard(browsers, forum):
     add_entry(nurse, "Plan").type("First idea")
     add_entry(nurse, "Plan").type("Second idea")
 
+    # "Is typing" means the chair's changes to that entry are arriving (not merely its focus).
     entry_box(chair, 1, "Plan").focus()
+    chair.keyboard.press("End")
+    chair.keyboard.type("!")
+    chair.keyboard.press("Backspace")
     expect(nurse.locator(".forum-entry", has_text="Entry 1").locator(".forum-entry__typing")).to_have_text(
         "Ada Chair is typing"
     )
@@ -239,7 +243,10 @@ def test_room_with_entries_passes_axe_and_fits_a_phone(browsers, forum, live_ser
     chair = open_room(browsers.signed_in(CHAIR), forum.path)
     add_entry(nurse, "Presenting").type("Not sleeping.")
     add_entry(nurse, "Presenting").type("Arguments at home.")
-    entry_box(chair, 2, "Presenting").focus()  # the nurse's page shows a typing marker
+    entry_box(chair, 2, "Presenting").focus()  # the chair types: the nurse's page shows a typing marker
+    chair.keyboard.press("End")
+    chair.keyboard.type("!")
+    chair.keyboard.press("Backspace")
     expect(nurse.get_by_text("Ada Chair is typing")).to_be_visible()
 
     assert_no_violations(nurse)  # the whole page: header, navigation and footer included

@@ -76,7 +76,7 @@ export class Attribution {
       .filter(([user, at]) => at > since && (!this.room.me || user !== this.room.me.user))
       .map(([user]) => (this.room.facilitation.participant(user) || { name: 'Someone' }).name)
     if (!names.length) return ''
-    return names.length === 1 ? `${names[0]} is typing…` : `${names.join(' and ')} are typing…`
+    return names.length === 1 ? `${names[0]} is typing` : `${names.join(' and ')} are typing`
   }
 
   // A plan text's textarea: a line under it for its attribution and who is typing.
