@@ -195,6 +195,9 @@ def test_every_change_is_attributed_in_the_room_and_every_output(live_server, pe
         "pdf": _pdf_text(FILE_FORMATS["pdf"].render(locked)),
         "docx": _docx_text(FILE_FORMATS["docx"].render(locked)),
     }
+    assert "Tom Teacher (School)" in FILE_FORMATS["csv"].render(locked).decode(
+        "utf-8-sig"
+    )  # the action's author
     for fmt, text in texts.items():
         assert "Tom Teacher" in text and "Hana Okafor" in text, fmt
         if fmt != "json":

@@ -8,6 +8,8 @@ from playwright.sync_api import expect
 
 from forum.extensions import db
 from forum.models import Forum, Stage
+from forum.services.accounts import find_user
+from forum.services.stages import start_forum
 from tests.a11y import assert_no_violations
 from tests.browser import browsers_fixture, chromium_fixture, entry_box, open_room, room_status  # noqa: F401
 
@@ -26,9 +28,11 @@ def forum(people):
     people.user(NURSE, agency="Health", name="Jo Nurse")
     people.user(TEACHER, agency="School", name="Sam Teacher")
     people.user(OBSERVER, agency="Housing", name="Olu Observer")
-    return people.forum(
+    forum = people.forum(
         "RF-1", chair=CHAIR, **{NURSE: "contributor", TEACHER: "contributor", OBSERVER: "observer"}
     )
+    start_forum(forum.id, find_user(CHAIR))  # live: entries are not written input
+    return forum
 
 
 def add_entry(page, panel: str):
@@ -57,7 +61,7 @@ def test_add_focuses_new_entry_with_visible_attribution(browsers, forum):
     expect(box).to_have_accessible_name("Entry 1 in Protective, added by Jo Nurse (Health)")
     expect(entry_box(nurse, 1, "Protective")).to_be_focused()
     protective = nurse.get_by_role("region", name="Protective")
-    expect(protective.locator(".forum-entry__author")).to_have_text("Jo Nurse (Health)")
+    expect(protective.locator(".forum-entry__author")).to_have_text("added by Jo Nurse (Health)")
     expect(protective.locator(".forum-entry__author")).to_be_visible()
 
     # The chair sees the new entry, attributed by the server, and hears it announced once.
@@ -124,7 +128,9 @@ def test_two_people_typing_in_one_entry_converge_and_late_joiner_sees_it(browser
     teacher = open_room(browsers.signed_in(TEACHER), forum.path)
     late_box = entry_box(teacher, 1, "Protective")
     expect(late_box).to_have_value(final)
-    expect(late_box).to_have_accessible_name("Entry 1 in Protective, added by Jo Nurse (Health)")
+    expect(late_box).to_have_accessible_name(
+        "Entry 1 in Protective, added by Jo Nurse (Health) · edited by Ada Chair (Children's Social Care)"
+    )
     expect(teacher.locator(".forum-presence")).to_contain_text("Jo Nurse, Health, contributor")
 
 

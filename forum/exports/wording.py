@@ -75,6 +75,15 @@ def edited_by(item: dict) -> str:
     return "edited by " + ", ".join(editors) if editors else ""
 
 
+def contributors_text(item: dict) -> str:
+    """'Tom Teacher (School); edited by Hana Okafor (Housing)' ('' for versions without attribution)."""
+    people = item.get("contributors") or []
+    if not people:
+        return ""
+    first = f"{people[0]['name']} ({people[0]['agency']})"
+    return f"{first}; {edited_by(item)}" if edited_by(item) else first
+
+
 def written_by(entry: dict) -> str:
     """An entry's attribution: author, written input, and everyone else who changed it."""
     text = entry["author"] + (" (written input)" if entry["written_input"] else "")
