@@ -53,6 +53,8 @@ class RoomClient:
         self.unsaved: list[bytes] = []  # sent while disconnected or unanswered; resent on join
         self.out_of_sync = 0  # updates refused out_of_sync (each followed by a re-sync)
         self.entries: list[dict] = []
+        self.entries_message: dict | None = None  # the latest `entries` message (with its change)
+        self.update_senders: list[tuple[int | None, list[str]]] = []  # (by, roots) of relayed updates
         self.presence: list[dict] = []
         self.join_reply: dict | None = None
         self.joined = asyncio.Event()
@@ -170,9 +172,11 @@ class RoomClient:
 
     async def _on_update(self, payload: dict) -> None:
         self.doc.apply_update(unb64(payload["update"]))
+        self.update_senders.append((payload.get("by"), payload.get("roots", [])))
 
     async def _on_entries(self, payload: dict) -> None:
         self.entries = payload["entries"]
+        self.entries_message = payload
 
     async def _on_presence(self, payload: dict) -> None:
         self.presence = payload["people"]

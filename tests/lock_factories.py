@@ -13,6 +13,7 @@ from forum.services.agreement import accept_lead, nominate_lead, set_stance
 from forum.services.documents import RoomRegistry, accept_update
 from forum.services.entries import add_entry
 from forum.services.plan import add_action, add_goal, set_action, set_review_date
+from forum.services.stages import set_stage
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAIR = "chair@example.org"
@@ -62,7 +63,14 @@ def forum_with_people(people, reference: str = "RF-LOCK") -> ForumSetup:
 
 
 def make_lockable(setup: ForumSetup) -> None:
-    """Everything a lock needs: an accepted lead worker, one complete action, review date, stances."""
+    """Everything a lock needs: one complete action, review date, then in Agree an accepted lead
+    worker and every attending agency's stance on the proposal."""
+    make_draft(setup)
+    agree_on_it(setup)
+
+
+def make_draft(setup: ForumSetup) -> None:
+    """The draft a lock needs: a goal, one complete action, review date, hypothesis, family text."""
     fid = setup.forum_id
     goal = add_goal(fid, setup.nurse)
     write_text(fid, setup.nurse.id, goal.root_name, "J gets to school on time.")
@@ -75,6 +83,12 @@ def make_lockable(setup: ForumSetup) -> None:
     set_review_date(fid, setup.chair, date.today() + timedelta(days=90))
     write_text(fid, setup.chair.id, "hypothesis", "Late nights keep J from school.")
     write_text(fid, setup.chair.id, "family_communication", "Nia visits Mum on Friday.")
+
+
+def agree_on_it(setup: ForumSetup) -> None:
+    """Agree: the draft frozen as the proposal, the nurse lead worker, every stance on it."""
+    fid = setup.forum_id
+    set_stage(fid, setup.chair, "agree", confirm=True)  # freezes the draft as the proposal
     nominate_lead(fid, setup.chair, setup.nurse.id)
     accept_lead(fid, setup.nurse)
     for person in (setup.chair, setup.nurse, setup.teacher):

@@ -21,6 +21,7 @@ from forum.services.forums import add_participant
 from forum.services.invitations import invite
 from forum.services.lock import lock_plan, reopen
 from forum.services.scheduling import schedule_forum
+from forum.services.stages import start_forum
 from forum.services.templates import DEFAULT_TEMPLATE
 from tests.a11y import assert_no_violations
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, chromium_fixture, sign_in  # noqa: F401
@@ -75,6 +76,7 @@ def _seed(people: People) -> dict:
         "RF-2026-LIVE", chair=CHAIR, title="Support for J and family", **{HEALTH: "contributor"}
     )
     ids["live"] = live.id
+    start_forum(live.id, chair)  # the chair has started it: My forums lists it as live
     entry = add_entry(live.id, find_user(HEALTH), "presenting")
     write_text(live.id, find_user(HEALTH).id, entry.root_name, "Missing school on Mondays.")
     upcoming = schedule_forum(

@@ -115,7 +115,8 @@ def gathered(site: RoomSite) -> Iterator[Page]:
             room.add_entry(TEACHER, panel, text)
         entry = room.add_entry(TEACHER, "perpetuating", "Missed lessons mean J avoids school.")
         room.call(TEACHER, "focus", entry=entry)
-        expect(nurse.get_by_text("Sam Teacher is typing")).to_be_visible()
+        # "Is typing" follows the updates arriving: the teacher has just written each entry.
+        expect(nurse.locator(f"#forum-entry-{entry}-typing")).to_have_text("Sam Teacher is typing")
         expect(nurse.locator(".forum-presence")).to_contain_text("Olu Observer")
         yield nurse
     finally:
@@ -207,7 +208,7 @@ def test_room_passes_axe_at_every_stage_with_entries_votes_stances_and_locked(si
     idea = room.add_entry(TEACHER, "plan", "Meet J at the school gate each morning.")
     room.add_entry(TEACHER, "protective", "Grandmother collects J on Fridays.")
     room.call(TEACHER, "focus", entry=late)
-    expect(nurse.get_by_text("Sam Teacher is typing")).to_be_visible()
+    expect(nurse.locator(".forum-entry__typing:not([hidden])").first).to_have_text("Sam Teacher is typing")
     for who, page in pages.items():
         check_room(page, f"gather, {who}")
 

@@ -3,12 +3,14 @@
 import csv
 import io
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from forum.extensions import db
 from forum.models import AuditEvent
-from forum.services.audit import record
+from forum.services.accounts import find_user
+from forum.services.audit import record, record_many
 from tests.conftest import sign_in
 
 pytestmark = [pytest.mark.security, pytest.mark.admin]
@@ -75,3 +77,30 @@ def test_audit_events_cannot_be_changed_or_deleted(app, trail):
     with pytest.raises(DatabaseError, match="append-only"):
         db.session.execute(text("DELETE FROM audit_events"))
     db.session.rollback()
+
+
+def test_document_edits_are_summarised_on_the_page_and_kept_whole_in_the_csv(client, trail):
+    actor = find_user("chair@example.org").id
+    minute = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+    record_many(
+        [
+            {
+                "at": minute + timedelta(seconds=n),
+                "action": "document.update",
+                "actor_id": actor,
+                "forum_id": trail.id,
+                "detail": {"update_id": n, "roots": ["entry:7"]},
+            }
+            for n in range(40)
+        ]
+    )
+    record("entry.add", actor_id=actor, forum_id=trail.id, entry_id=8)
+    db.session.commit()
+    sign_in(client, "admin@example.org")
+    page = client.get("/admin/audit?forum=RF-1").get_data(as_text=True)
+    assert page.count("document.update") == 1  # forty keystrokes in one minute: one line
+    assert "40 changes to <code>entry:7</code>" in page
+    assert actions_on(page) == {"forum.create", "forum.lock", "entry.add", "document.update"}
+    export = client.get("/admin/audit.csv?forum=RF-1").get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(export)))
+    assert sum(row["action"] == "document.update" for row in rows) == 40

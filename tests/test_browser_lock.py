@@ -6,7 +6,6 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
-from forum.services.stages import set_stage
 from tests.browser import browsers_fixture, chromium_fixture, entry_box, open_room  # noqa: F401
 from tests.lock_factories import HEALTH, forum_with_people, make_lockable
 
@@ -125,8 +124,29 @@ def test_chair_and_contributor_run_a_forum_to_the_lock(browsers, forum):
         "Nurse visits to plan a budget."
     )
 
+    # The nurse loses the connection and keeps typing; meanwhile the chair moves to Agree, which
+    # freezes the draft: back online, the nurse's edit is refused, reported, and its text kept.
+    nurse.evaluate("window.forumRoom.disconnect()")
+    expect(nurse.locator("[data-status]")).to_have_text("Reconnecting…")
+    offline = entry_box(nurse, 1, "Perpetuating")
+    offline.focus()
+    nurse.keyboard.press("Control+End")
+    nurse.keyboard.type(" Typed offline.")
+    chair.get_by_role("button", name=re.compile(r"^Next stage")).click()
+    chair.get_by_role("button", name="Yes, move to Agree").click()
+    stage_is(chair, "Stage 5 of 6: Agree")
+    nurse.evaluate("window.forumRoom.connect()")
+    stage_is(nurse, "Stage 5 of 6: Agree")
+    problem = nurse.locator(".forum-problem", has_text="Your change was not saved")
+    expect(problem).to_contain_text("frozen")
+    expect(problem.locator("[data-refused-text]")).to_have_value(
+        "Rent arrears worry the family. Typed offline."
+    )
+    expect(offline).not_to_be_editable()
+    expect(entry_box(chair, 1, "Perpetuating")).to_have_value("Rent arrears worry the family.")
+    problem.get_by_role("button", name=re.compile("^Dismiss")).click()
+
     # Agree: the chair nominates the nurse; a lock now is refused with every reason listed.
-    next_stage(chair, nurse, "Agree", 5)
     chair.get_by_label("Nominate the lead worker").select_option(label="Jo Nurse (Health)")
     chair.get_by_role("button", name="Nominate", exact=True).click()
     expect(nurse.locator("[data-lead-status]")).to_have_text(
@@ -135,11 +155,13 @@ def test_chair_and_contributor_run_a_forum_to_the_lock(browsers, forum):
     chair.get_by_role("button", name="Lock the plan").click()
     refusal = chair.locator("[data-lock-refusal] .govuk-error-summary")
     expect(refusal).to_be_focused()
-    expect(refusal).to_contain_text("The lead worker has not accepted yet.")
+    expect(refusal).to_contain_text("The lead worker has not accepted this proposal yet.")
     expect(refusal).to_contain_text("No stance yet from: Children's Social Care, Health.")
 
     nurse.get_by_role("button", name="Accept being lead worker").click()
-    expect(chair.locator("[data-lead-status]")).to_contain_text("Jo Nurse (Health), accepted on")
+    expect(chair.locator("[data-lead-status]")).to_contain_text(
+        "Jo Nurse (Health), accepted this proposal on"
+    )
 
     # Stances: a concern needs a reason (a GOV.UK error summary says so first).
     nurse.get_by_label("Agree with concerns").check()
@@ -162,13 +184,6 @@ def test_chair_and_contributor_run_a_forum_to_the_lock(browsers, forum):
     no_axe_violations(chair)
     fits_a_phone(chair)
 
-    # The nurse loses the connection and keeps typing; meanwhile the chair locks.
-    nurse.evaluate("window.forumRoom.disconnect()")
-    expect(nurse.locator("[data-status]")).to_have_text("Reconnecting…")
-    offline = entry_box(nurse, 1, "Perpetuating")
-    offline.focus()
-    nurse.keyboard.press("Control+End")
-    nurse.keyboard.type(" Typed offline.")
     chair.get_by_role("button", name="Lock the plan").click()
 
     stage_is(chair, "Stage 6 of 6: Locked")
@@ -184,16 +199,8 @@ def test_chair_and_contributor_run_a_forum_to_the_lock(browsers, forum):
     no_axe_violations(chair)
     fits_a_phone(chair)
 
-    # Back online, the nurse's offline edit is refused, reported, and its text kept to copy.
-    nurse.evaluate("window.forumRoom.connect()")
     stage_is(nurse, "Stage 6 of 6: Locked")
     expect(nurse.locator("[data-locked-version]")).to_contain_text("Version 1 locked")
-    problem = nurse.locator(".forum-problem", has_text="Your change was not saved")
-    expect(problem).to_contain_text("locked")
-    expect(problem.locator("[data-refused-text]")).to_have_value(
-        "Rent arrears worry the family. Typed offline."
-    )
-    expect(nurse.locator("[data-status]")).to_have_text("Not saved")
     expect(offline).not_to_be_editable()
     expect(chair.get_by_role("region", name="Perpetuating", exact=True).get_by_role("textbox")).to_have_value(
         "Rent arrears worry the family."
@@ -208,8 +215,7 @@ def test_chair_and_contributor_run_a_forum_to_the_lock(browsers, forum):
 def test_objection_override_reopen_timer_and_chair_handover(browsers, people):
     """An objection needs the chair's override reason; reopening for review; the timer; a new chair."""
     setup = forum_with_people(people)
-    make_lockable(setup)
-    set_stage(setup.forum_id, setup.chair, "agree", confirm=True)
+    make_lockable(setup)  # ends in Agree
     path = f"/forums/{setup.forum_id}"
     chair = open_room(browsers.signed_in(CHAIR), path)
     nurse = open_room(browsers.signed_in(HEALTH), path)

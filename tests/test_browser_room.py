@@ -8,6 +8,8 @@ from playwright.sync_api import expect
 
 from forum.extensions import db
 from forum.models import Forum, Stage
+from forum.services.accounts import find_user
+from forum.services.stages import start_forum
 from tests.a11y import assert_no_violations
 from tests.browser import browsers_fixture, chromium_fixture, entry_box, open_room, room_status  # noqa: F401
 
@@ -26,9 +28,11 @@ def forum(people):
     people.user(NURSE, agency="Health", name="Jo Nurse")
     people.user(TEACHER, agency="School", name="Sam Teacher")
     people.user(OBSERVER, agency="Housing", name="Olu Observer")
-    return people.forum(
+    forum = people.forum(
         "RF-1", chair=CHAIR, **{NURSE: "contributor", TEACHER: "contributor", OBSERVER: "observer"}
     )
+    start_forum(forum.id, find_user(CHAIR))  # live: entries are not written input
+    return forum
 
 
 def add_entry(page, panel: str):
@@ -57,7 +61,7 @@ def test_add_focuses_new_entry_with_visible_attribution(browsers, forum):
     expect(box).to_have_accessible_name("Entry 1 in Protective, added by Jo Nurse (Health)")
     expect(entry_box(nurse, 1, "Protective")).to_be_focused()
     protective = nurse.get_by_role("region", name="Protective")
-    expect(protective.locator(".forum-entry__author")).to_have_text("Jo Nurse (Health)")
+    expect(protective.locator(".forum-entry__author")).to_have_text("added by Jo Nurse (Health)")
     expect(protective.locator(".forum-entry__author")).to_be_visible()
 
     # The chair sees the new entry, attributed by the server, and hears it announced once.
@@ -124,7 +128,9 @@ def test_two_people_typing_in_one_entry_converge_and_late_joiner_sees_it(browser
     teacher = open_room(browsers.signed_in(TEACHER), forum.path)
     late_box = entry_box(teacher, 1, "Protective")
     expect(late_box).to_have_value(final)
-    expect(late_box).to_have_accessible_name("Entry 1 in Protective, added by Jo Nurse (Health)")
+    expect(late_box).to_have_accessible_name(
+        "Entry 1 in Protective, added by Jo Nurse (Health) · edited by Ada Chair (Children's Social Care)"
+    )
     expect(teacher.locator(".forum-presence")).to_contain_text("Jo Nurse, Health, contributor")
 
 
@@ -152,7 +158,11 @@ def test_typing_marker_presence_remove_and_move_by_keyboard(browsers, forum):
     add_entry(nurse, "Plan").type("First idea")
     add_entry(nurse, "Plan").type("Second idea")
 
+    # "Is typing" means the chair's changes to that entry are arriving (not merely its focus).
     entry_box(chair, 1, "Plan").focus()
+    chair.keyboard.press("End")
+    chair.keyboard.type("!")
+    chair.keyboard.press("Backspace")
     expect(nurse.locator(".forum-entry", has_text="Entry 1").locator(".forum-entry__typing")).to_have_text(
         "Ada Chair is typing"
     )
@@ -239,7 +249,10 @@ def test_room_with_entries_passes_axe_and_fits_a_phone(browsers, forum, live_ser
     chair = open_room(browsers.signed_in(CHAIR), forum.path)
     add_entry(nurse, "Presenting").type("Not sleeping.")
     add_entry(nurse, "Presenting").type("Arguments at home.")
-    entry_box(chair, 2, "Presenting").focus()  # the nurse's page shows a typing marker
+    entry_box(chair, 2, "Presenting").focus()  # the chair types: the nurse's page shows a typing marker
+    chair.keyboard.press("End")
+    chair.keyboard.type("!")
+    chair.keyboard.press("Backspace")
     expect(nurse.get_by_text("Ada Chair is typing")).to_be_visible()
 
     assert_no_violations(nurse)  # the whole page: header, navigation and footer included

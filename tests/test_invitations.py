@@ -17,6 +17,7 @@ from forum.services.accounts import find_user
 from forum.services.invitations import INVITATION, invite
 from forum.services.scheduling import LIVE, LOCKED, UNDER_REVIEW, UPCOMING, is_written_input, my_forums
 from forum.services.signed_links import sign
+from forum.services.stages import start_forum
 from tests.conftest import csrf_token_from, sign_in
 
 pytestmark = pytest.mark.admin
@@ -393,6 +394,7 @@ def test_my_forums_groups_and_search(client, forum, people):
     db.session.commit()
     from forum.models.version import PlanVersion
 
+    start_forum(forum.id, find_user("chair@example.org"))  # RF-1 is live: its chair started it
     reviewed = people.forum("RF-2025-REV", chair="chair@example.org")
     reviewed.stage = Stage.PLAN
     chair = find_user("chair@example.org")
@@ -405,7 +407,7 @@ def test_my_forums_groups_and_search(client, forum, people):
     assert [f.reference for f, _ in groups[UPCOMING]] == ["RF-2026-UP"]
     assert [f.reference for f, _ in groups[LOCKED]] == ["RF-2025-LOCK"]
     assert [f.reference for f, _ in groups[UNDER_REVIEW]] == ["RF-2025-REV"]
-    assert [f.reference for f, _ in groups[LIVE]] == ["RF-1"]  # not scheduled: treated as live
+    assert [f.reference for f, _ in groups[LIVE]] == ["RF-1"]  # started, though never scheduled
     assert [f.reference for f, _ in my_forums(chair, "2025").groups[LOCKED]] == ["RF-2025-LOCK"]
     assert my_forums(chair, "2025").count == 2
 
@@ -418,18 +420,13 @@ def test_my_forums_groups_and_search(client, forum, people):
         assert f'id="group-{group}"' in page
 
 
-def test_written_input_is_decided_by_whether_the_forum_is_still_upcoming(forum):
-    assert not is_written_input(forum.id)  # not scheduled: nothing to be "before"
-    forum.scheduled_at = datetime.now(UTC) + timedelta(days=1)
-    db.session.commit()
-    assert is_written_input(forum.id)
+def test_written_input_is_decided_by_whether_the_chair_has_started_the_forum(forum):
+    assert is_written_input(forum.id)  # not started yet, whatever its schedule
     forum.scheduled_at = datetime.now(UTC) - timedelta(minutes=5)
     db.session.commit()
-    assert not is_written_input(forum.id)  # the forum has started
-    forum.scheduled_at = datetime.now(UTC) + timedelta(days=1)
-    forum.stage = Stage.HYPOTHESIS
-    db.session.commit()
-    assert not is_written_input(forum.id)  # the chair has moved on: it is live
+    assert is_written_input(forum.id)  # its time has passed, but the chair has not started it
+    start_forum(forum.id, find_user("chair@example.org"))
+    assert not is_written_input(forum.id)
 
 
 def test_chair_creates_schedules_and_manages_participants(client, forum, people):

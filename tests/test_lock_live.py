@@ -16,16 +16,19 @@ from forum.models.version import PlanVersion
 from forum.services.agreement import nominate_lead, set_stance
 from forum.services.documents import document_texts
 from forum.services.forums import add_participant
+from forum.services.lock import lock_plan
 from forum.services.plan import actions, set_review_date
-from forum.services.stages import read_plan
+from forum.services.stages import read_plan, set_stage
 from tests.live_clients import FacilitatedClient, eventually
 from tests.lock_factories import (
     CHAIR,
     HEALTH,
     OBSERVER,
     SCHOOL,
+    agree_on_it,
     assert_valid_document,
     forum_with_people,
+    make_draft,
     make_lockable,
 )
 
@@ -191,7 +194,9 @@ def test_full_flow_from_gather_to_locked(live_server, people):
     assert locked["version"]["sha256"] == version.sha256
     assert document["hypothesis"] == "Late nights keep J from school."
     assert document["goals"][0]["text"] == "Meet J at the gate each morning."
-    assert document["actions"][0] | {"id": 0, "goal": 0} == {
+    assert [p["name"] for p in document["actions"][0]["contributors"]] == ["Tom Teacher"]
+    assert document["actions"][0] | {"id": 0, "goal": 0, "contributors": []} == {
+        "contributors": [],
         "id": 0,
         "what": "Meet J at the gate each morning.",
         "owner": {"name": "Tom Teacher", "agency": "School"},
@@ -251,6 +256,7 @@ BREAKERS = {
     "missing_stances": _missing_stance,
     "objection_needs_override": _objection,
 }
+DRAFT_BREAKERS = {"no_action", "no_review_date"}  # change the draft: before it is frozen in Agree
 
 
 def test_each_lock_refusal_reason_is_reported_alone_and_all_together(live_server, people):
@@ -258,12 +264,21 @@ def test_each_lock_refusal_reason_is_reported_alone_and_all_together(live_server
     forums = {}
     for index, (code, breaker) in enumerate(BREAKERS.items()):
         setup = forum_with_people(people, reference=f"RF-{index}") if index else forum_with_people(people)
-        make_lockable(setup)
-        breaker(setup)
+        make_draft(setup)
+        if code in DRAFT_BREAKERS:
+            breaker(setup)
+        agree_on_it(setup)
+        if code not in DRAFT_BREAKERS:
+            breaker(setup)
         forums[code] = setup.forum_id
     everything = forum_with_people(people, reference="RF-ALL")
-    for breaker in BREAKERS.values():
-        breaker(everything)
+    for code, breaker in BREAKERS.items():
+        if code in DRAFT_BREAKERS:
+            breaker(everything)
+    set_stage(everything.forum_id, everything.chair, "agree", confirm=True)
+    for code, breaker in BREAKERS.items():
+        if code not in DRAFT_BREAKERS:
+            breaker(everything)
 
     async def scenario():
         replies = {}
@@ -303,6 +318,7 @@ def test_two_chairs_locking_at_the_same_moment_make_one_version(live_server, peo
             outcomes.append(replies)
             # Ready the next round: reopen, and accept and agree again.
             ok(await chair.call("reopen", {"forum": fid, "reason": f"Round {round_number}"}))
+            ok(await chair.call("stage:set", {"forum": fid, "stage": "agree", "confirm": True}))
             nurse = await connected(live_server, HEALTH, fid)
             teacher = await connected(live_server, SCHOOL, fid)
             ok(await nurse.call("lead:accept", {"forum": fid}))
@@ -322,9 +338,11 @@ def test_two_chairs_locking_at_the_same_moment_make_one_version(live_server, peo
     assert [v.number for v in stored_versions(fid)] == [1, 2, 3, 4]
 
 
-def test_an_update_racing_the_lock_is_in_the_version_or_refused_and_reported(live_server, people):
+def test_an_update_racing_the_freeze_is_in_the_version_or_refused_and_reported(live_server, people):
+    """Moving to Agree freezes the draft: an edit racing it is either in the proposal (and so in the
+    locked version) or refused `frozen`, its text kept by its author."""
     setup = forum_with_people(people)
-    make_lockable(setup)
+    make_draft(setup)
     fid = setup.forum_id
     typists_entries = [setup.perpetuating[0], setup.perpetuating[1], setup.plan_entries[0]]
 
@@ -347,7 +365,7 @@ def test_an_update_racing_the_lock_is_in_the_version_or_refused_and_reported(liv
 
         async def lock_soon():
             await asyncio.sleep(0.4)
-            reply = await chair.call("lock", {"forum": fid})
+            reply = await chair.call("stage:set", {"forum": fid, "stage": "agree", "confirm": True})
             locked.set()
             return reply
 
@@ -360,12 +378,14 @@ def test_an_update_racing_the_lock_is_in_the_version_or_refused_and_reported(liv
 
     lock_reply, typists, sent = run(scenario)
     ok(lock_reply)
+    agree_on_it(setup)
+    lock_plan(fid, setup.chair)
     (version,) = stored_versions(fid)
     document = json.loads(version.canonical_json)
     texts = {entry["id"]: entry["text"] for panel in document["panels"] for entry in panel["entries"]}
     for client, entry_id in zip(typists, typists_entries, strict=True):
         assert not client.unsaved, "an update was neither stored nor refused"
-        assert len(client.refused) == 1 and client.refused[0]["reply"]["error"]["code"] == "locked"
+        assert len(client.refused) == 1 and client.refused[0]["reply"]["error"]["code"] == "frozen"
         acked = len(client.acked) - 0
         base = {
             setup.perpetuating[0]: "Late nights make mornings hard.",
@@ -454,6 +474,7 @@ def test_reopen_starts_version_two_and_leaves_version_one_unchanged(live_server,
         assert all(stance["stance"] is None for stance in nurse.state["stances"])
         assert nurse.state["reopen"] == {"from": 1, "reason": "Review: housing decision received."}
         ok(await nurse.edit("hypothesis", " And housing."))
+        ok(await chair.call("stage:set", {"forum": fid, "stage": "agree", "confirm": True}))
         ok(await nurse.call("lead:accept", {"forum": fid}))
         for person in (chair, nurse, teacher):
             ok(await person.call("stance:set", {"forum": fid, "stance": "agree"}))
@@ -516,7 +537,7 @@ def test_only_the_chair_runs_the_forum_and_observers_cannot_vote_or_record_stanc
     for key, reply in replies.items():
         assert not reply["ok"] and reply["error"]["code"] == "forbidden", (key, reply)
     db.session.expire_all()
-    assert db.session.get(Forum, fid).stage == Stage.GATHER
+    assert db.session.get(Forum, fid).stage == Stage.AGREE
     assert stored_versions(fid) == []
 
 

@@ -96,6 +96,10 @@ def test_changing_the_nominee_clears_acceptance_and_only_the_nominee_accepts(peo
     setup = forum_with_people(people)
     fid = setup.forum_id
     nominate_lead(fid, setup.chair, setup.nurse.id)
+    with pytest.raises(ServiceError) as refused:
+        accept_lead(fid, setup.nurse)
+    assert refused.value.code == "no_proposal"  # acceptance is of a proposal, frozen in Agree
+    set_stage(fid, setup.chair, "agree", confirm=True)
     with pytest.raises(ServiceError):
         accept_lead(fid, setup.teacher)
     accept_lead(fid, setup.nurse)
@@ -110,6 +114,10 @@ def test_changing_the_nominee_clears_acceptance_and_only_the_nominee_accepts(peo
 def test_stances_need_reasons_and_a_writer_of_the_agency(people):
     setup = forum_with_people(people)
     fid = setup.forum_id
+    with pytest.raises(ServiceError) as refused:
+        set_stance(fid, setup.nurse, "agree", None)
+    assert refused.value.code == "no_proposal"
+    set_stage(fid, setup.chair, "agree", confirm=True)
     with pytest.raises(ServiceError) as refused:
         set_stance(fid, setup.nurse, "object", "  ")
     assert refused.value.code == "reason_needed"
@@ -138,6 +146,7 @@ def test_lock_lists_every_reason_at_once(people):
     with pytest.raises(LockRefusedError) as refused:
         lock_plan(fid, setup.chair)
     assert codes(refused.value) == {
+        "not_frozen",
         "no_lead_worker",
         "no_action",
         "incomplete_action",
@@ -152,8 +161,8 @@ def test_lock_lists_every_reason_at_once(people):
 def test_a_locked_version_is_valid_hashed_and_immutable_and_reopening_makes_version_two(people):
     setup = forum_with_people(people)
     fid = setup.forum_id
-    make_lockable(setup)
     confirm_priorities(fid, setup.chair, [setup.perpetuating[1], setup.perpetuating[0]])
+    make_lockable(setup)
     set_principle(fid, setup.chair, "strength_focused", "partly", "Football is used.")
     set_stance(fid, setup.teacher, "object", "Mornings are not covered.")
     with pytest.raises(LockRefusedError) as refused:
@@ -197,11 +206,16 @@ def test_a_locked_version_is_valid_hashed_and_immutable_and_reopening_makes_vers
     assert reopen(fid, setup.chair, "Review: housing decision received.") == 1
     assert db.session.get(Forum, fid).stage == Stage.PLAN
     assert read_plan(fid).lead_accepted_at is None
-    assert {b.code for b in lock_refusals(fid)} == {"lead_worker_not_accepted", "missing_stances"}
+    assert {b.code for b in lock_refusals(fid)} == {
+        "not_frozen",
+        "lead_worker_not_accepted",
+        "missing_stances",
+    }
+    set_review_date(fid, setup.chair, date.today() + timedelta(days=120))
+    set_stage(fid, setup.chair, "agree", confirm=True)
     accept_lead(fid, setup.nurse)
     for person in (setup.chair, setup.nurse, setup.teacher):
         set_stance(fid, person, "agree", None)
-    set_review_date(fid, setup.chair, date.today() + timedelta(days=120))
     second = lock_plan(fid, setup.chair)
     document2 = json.loads(second.canonical_json)
     assert_valid_document(document2)

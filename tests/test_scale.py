@@ -18,9 +18,18 @@ from forum.models.version import PlanVersion
 from forum.services.documents import document_texts
 from forum.services.entries import add_entry
 from forum.services.forums import add_participant
+from forum.services.lock import lock_plan
 from tests.conftest import ROOT, People
 from tests.live_clients import eventually
-from tests.lock_factories import CHAIR, HEALTH, SCHOOL, forum_with_people, make_lockable
+from tests.lock_factories import (
+    CHAIR,
+    HEALTH,
+    SCHOOL,
+    agree_on_it,
+    forum_with_people,
+    make_draft,
+    make_lockable,
+)
 from tests.scale_support import (
     Balancer,
     flushed_redis,
@@ -112,10 +121,12 @@ def test_clients_on_two_processes_co_edit_one_entry_and_converge_with_the_databa
     assert stored_texts(fid)[root] == final[0]
 
 
-def test_a_lock_on_one_process_stops_edits_on_the_other_at_once(cluster):
+def test_a_freeze_on_one_process_stops_edits_on_the_other_at_once(cluster):
+    """Agree freezes the draft (the lock then stores it): an edit sent on the other process as soon
+    as the move is acknowledged is refused, and the proposal locked is what was stored before."""
     app, a, b = cluster
     setup = forum_with_people(People())
-    make_lockable(setup)
+    make_draft(setup)
     fid = setup.forum_id
     root = f"entry:{setup.plan_entries[0]}"
 
@@ -123,17 +134,19 @@ def test_a_lock_on_one_process_stops_edits_on_the_other_at_once(cluster):
         chair = await joined(a.url, a.session(CHAIR), fid)
         nurse = await joined(b.url, b.session(HEALTH), fid)
         assert (await nurse.edit(root, " Before the lock."))["ok"]
-        locked = await chair.call("lock", {"forum": fid})
-        after = await nurse.edit(root, " After the lock.")  # sent as soon as the lock is acknowledged
-        told = await eventually(lambda: nurse.state is not None and nurse.state["stage"] == "locked", 10)
+        frozen = await chair.call("stage:set", {"forum": fid, "stage": "agree", "confirm": True})
+        after = await nurse.edit(root, " After the lock.")  # sent as soon as the move is acknowledged
+        told = await eventually(lambda: nurse.state is not None and nurse.state["stage"] == "agree", 10)
         await chair.disconnect()
         await nurse.disconnect()
-        return locked, after, told
+        return frozen, after, told
 
-    locked, after, told = run(scenario)
-    assert locked["ok"], locked
-    assert not after["ok"] and after["error"]["code"] == "locked", after
+    frozen, after, told = run(scenario)
+    assert frozen["ok"], frozen
+    assert not after["ok"] and after["error"]["code"] == "frozen", after
     assert told  # the other process's room heard the new stage through Redis
+    agree_on_it(setup)
+    lock_plan(fid, setup.chair)
     assert stored_texts(fid)[root].endswith("Before the lock.")
     version = db.session.scalar(select(PlanVersion).where(PlanVersion.forum_id == fid))
     assert "Before the lock." in version.canonical_json.decode() and b"After the lock" not in (
@@ -200,6 +213,8 @@ def test_two_chairs_on_two_processes_locking_at_once_make_one_version(cluster):
                 await asyncio.gather(chair.call("lock", {"forum": fid}), cochair.call("lock", {"forum": fid}))
             )
             assert (await chair.call("reopen", {"forum": fid, "reason": f"Round {round_number}"}))["ok"]
+            agree = {"forum": fid, "stage": "agree", "confirm": True}
+            assert (await chair.call("stage:set", agree))["ok"]
             nurse = await joined(b.url, nurse_http, fid)
             teacher = await joined(a.url, teacher_http, fid)
             assert (await nurse.call("lead:accept", {"forum": fid}))["ok"]

@@ -26,6 +26,7 @@ from forum.services.entries import add_entry
 from forum.services.lock import lock_plan, reopen
 from forum.services.plan import add_action, add_goal, set_action, set_review_date
 from forum.services.scheduling import update_forum
+from forum.services.stages import set_stage
 from tests import security_support
 from tests.browser import CHROMIUM_ARGS, TIMEOUT_MS, chromium_fixture, sign_in  # noqa: F401 - fixture
 from tests.conftest import PASSWORD, csrf_token_from
@@ -76,6 +77,7 @@ def world(module_app, module_people):
     write_text(fid, chair.id, "hypothesis", "\n".join(CORPUS[:-1]))
     write_text(fid, chair.id, "family_communication", SHORT)
     nominate_lead(fid, chair, nurse.id)
+    set_stage(fid, chair, "agree", confirm=True)
     accept_lead(fid, nurse)
     set_stance(fid, chair, "agree_with_concerns", f"{SCRIPT} {SHORT}")
     set_stance(fid, nurse, "object", f"{IMG_ONERROR} {JINJA}")
@@ -83,6 +85,7 @@ def world(module_app, module_people):
     lock_plan(fid, chair, override_reason=f"{SCRIPT} override")
     reopen(fid, chair, f"{IMG_ONERROR} reopen {SHORT}")
     nominate_lead(fid, chair, nurse.id)
+    set_stage(fid, chair, "agree", confirm=True)
     accept_lead(fid, nurse)
     set_stance(fid, chair, "agree", None)
     set_stance(fid, nurse, "agree_with_concerns", f"{SVG_reason()}")

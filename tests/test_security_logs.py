@@ -5,9 +5,10 @@ import asyncio
 import pytest
 import requests
 
+from forum.services.agreement import nominate_lead, set_stance
 from tests.conftest import csrf_token_from
 from tests.live_clients import RoomClient, eventually
-from tests.lock_factories import forum_with_people, make_lockable
+from tests.lock_factories import forum_with_people, make_draft
 
 pytestmark = pytest.mark.security
 
@@ -16,7 +17,8 @@ TYPED = ["Mum works nights at the bakery", "Jay's nan lives on Elm Road", "Bruis
 
 def test_a_whole_flow_leaves_no_names_emails_or_text_in_the_server_log(live_server, people):
     setup = forum_with_people(people, "RF-LOGS")
-    make_lockable(setup)
+    make_draft(setup)
+    nominate_lead(setup.forum_id, setup.chair, setup.nurse.id)
     forum_id = setup.forum_id
     # A failed sign-in, with an email that exists and one that does not.
     for email in ("nurse@example.org", "nobody.known@example.org"):
@@ -34,6 +36,10 @@ def test_a_whole_flow_leaves_no_names_emails_or_text_in_the_server_log(live_serv
         for text in TYPED:
             await nurse.type(entry, text + ". ")
         await eventually(lambda: TYPED[-1] in chair.texts().get(f"entry:{entry}", ""))
+        await chair.call("stage:set", {"forum": forum_id, "stage": "agree", "confirm": True})
+        await nurse.call("lead:accept", {"forum": forum_id})
+        await chair.call("stance:set", {"forum": forum_id, "stance": "agree"})
+        set_stance(forum_id, setup.teacher, "agree", None)  # School, not in the room
         await nurse.call("stance:set", {"forum": forum_id, "stance": "object", "reason": TYPED[0]})
         await nurse.call("stance:set", {"forum": forum_id, "stance": "agree"})
         await chair.call("focus", {"forum": forum_id, "entry": entry})

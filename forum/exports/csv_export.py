@@ -23,6 +23,7 @@ HEADER = [
     "goal",
     "priority_rank",
     "priority",
+    "written_by",
 ]
 
 # A spreadsheet treats a cell starting with one of these as a formula (CSV injection).
@@ -66,6 +67,7 @@ def render_csv(version: LockedVersion) -> bytes:
             wording.goal_text(doc, action["goal"]),
             action["priority"],
             wording.priority_text(doc, action["priority"]),
+            wording.contributors_text(action),
         ]
         writer.writerow([neutralise(cell) for cell in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

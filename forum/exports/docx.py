@@ -186,14 +186,13 @@ def render_docx(version: LockedVersion) -> bytes:
         _table(
             document,
             ["Entry", "Agency", "Written by"],
-            [
-                [e["text"], e["agency"], e["author"] + (" (written input)" if e["written_input"] else "")]
-                for e in panel["entries"]
-            ],
+            [[e["text"], e["agency"], wording.written_by(e)] for e in panel["entries"]],
         )
 
     document.add_heading("Hypothesis", level=2)
     document.add_paragraph(doc["hypothesis"])
+    if wording.hypothesis_authors(doc):
+        document.add_paragraph(f"Written by {wording.hypothesis_authors(doc)}.")
 
     document.add_heading("Priorities", level=2)
     _table(
@@ -204,7 +203,8 @@ def render_docx(version: LockedVersion) -> bytes:
 
     document.add_heading("Goals", level=2)
     for goal in doc["goals"]:
-        document.add_paragraph(f"Goal {goal['id']}: {goal['text']}", style="List Bullet")
+        edited = f" ({wording.edited_by(goal)})" if wording.edited_by(goal) else ""
+        document.add_paragraph(f"Goal {goal['id']}: {goal['text']}{edited}", style="List Bullet")
 
     document.add_heading("Actions", level=2)
     _table(

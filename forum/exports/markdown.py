@@ -173,17 +173,25 @@ def render_markdown(version: LockedVersion) -> bytes:
         lines += [f"### {block(panel['name'])}", ""]
         lines += [
             f"- {block(e['text'], indent='  ')} — *{escape(e['agency'])}* ({escape(e['author'])}"
-            + (", written input)" if e["written_input"] else ")")
+            + (", written input" if e["written_input"] else "")
+            + (f"; {escape(wording.edited_by(e))})" if wording.edited_by(e) else ")")
             for e in panel["entries"]
         ] or ["No entries."]
         lines.append("")
-    lines += ["## Hypothesis", "", block(doc["hypothesis"]), "", "## Priorities", ""]
+    lines += ["## Hypothesis", "", block(doc["hypothesis"]), ""]
+    if wording.hypothesis_authors(doc):
+        lines += ["Written by " + escape(wording.hypothesis_authors(doc)) + ".", ""]
+    lines += ["## Priorities", ""]
     lines += _table(
         ["Rank", "Perpetuating factor", "Votes"],
         [[str(p["rank"]), escape(p["text"]), str(p["votes"])] for p in doc["priorities"]],
     )
     lines += ["## Goals", ""]
-    lines += [f"- Goal {goal['id']}: {block(goal['text'], indent='  ')}" for goal in doc["goals"]] + [""]
+    lines += [
+        f"- Goal {goal['id']}: {block(goal['text'], indent='  ')}"
+        + (f" ({escape(wording.edited_by(goal))})" if wording.edited_by(goal) else "")
+        for goal in doc["goals"]
+    ] + [""]
     lines += ["## Actions", ""]
     lines += _table(
         ["What", "Who", "By when", "How we will know", "Goal", "Priority"],

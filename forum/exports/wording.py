@@ -66,6 +66,36 @@ def presenting_agency(document: dict) -> str:
     return document["forum"].get("presenting_agency") or "Not recorded"
 
 
+def edited_by(item: dict) -> str:
+    """'edited by Hana Okafor (Housing), …' for everyone but the author who changed a text ('' if nobody).
+
+    Versions locked before attribution was recorded have no contributors: '' as well."""
+    editors = [
+        f"{p['name']} ({p['agency']})" for p in item.get("contributors") or () if p["role"] == "editor"
+    ]
+    return "edited by " + ", ".join(editors) if editors else ""
+
+
+def contributors_text(item: dict) -> str:
+    """'Tom Teacher (School); edited by Hana Okafor (Housing)' ('' for versions without attribution)."""
+    people = item.get("contributors") or []
+    if not people:
+        return ""
+    first = f"{people[0]['name']} ({people[0]['agency']})"
+    return f"{first}; {edited_by(item)}" if edited_by(item) else first
+
+
+def written_by(entry: dict) -> str:
+    """An entry's attribution: author, written input, and everyone else who changed it."""
+    text = entry["author"] + (" (written input)" if entry["written_input"] else "")
+    return f"{text}; {edited_by(entry)}" if edited_by(entry) else text
+
+
+def hypothesis_authors(document: dict) -> str:
+    """Everyone who wrote the hypothesis, with their agencies ('' for versions without attribution)."""
+    return ", ".join(f"{p['name']} ({p['agency']})" for p in document.get("hypothesis_contributors") or ())
+
+
 def goal_text(document: dict, goal_id: int | None) -> str:
     """The text of the goal an action serves, or '' when it serves none."""
     return next((goal["text"] for goal in document["goals"] if goal["id"] == goal_id), "")

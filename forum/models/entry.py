@@ -26,9 +26,11 @@ class Entry(db.Model):
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    removed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     written_input: Mapped[bool] = mapped_column(default=False)
 
-    author: Mapped[User] = relationship(lazy="joined")
+    author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="joined")
+    remover: Mapped[User | None] = relationship(foreign_keys=[removed_by], lazy="joined")
     agency: Mapped[Agency] = relationship(lazy="joined")
 
     @property

@@ -45,6 +45,8 @@ class ForumPlan(db.Model):
     lead_worker_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     lead_nominated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     lead_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The SHA-256 of the proposal the lead worker accepted (see services/proposal.py).
+    lead_accepted_proposal: Mapped[str | None] = mapped_column(String(64))
     review_date: Mapped[date | None] = mapped_column(Date)
     priorities_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set by a reopen; the next lock stores them on its version.
@@ -137,6 +139,8 @@ class Stance(db.Model):
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     stance: Mapped[StanceKind] = mapped_column(_enum(StanceKind))
     reason: Mapped[str | None] = mapped_column(Text)
+    # The SHA-256 of the proposal the stance was given to; it counts only while that is current.
+    proposal_sha256: Mapped[str | None] = mapped_column(String(64))
     recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -43,6 +43,8 @@ class Forum(db.Model):
     reference: Mapped[str] = mapped_column(String(64), unique=True)
     title: Mapped[str] = mapped_column(String(200))
     scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the chair started the forum: entries added before it are written input.
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     stage: Mapped[Stage] = mapped_column(
         Enum(Stage, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]),
         default=Stage.GATHER,

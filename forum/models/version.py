@@ -26,6 +26,8 @@ class PlanVersion(db.Model):
     # canonical_json(document): the exact bytes that were hashed.
     canonical_json: Mapped[bytes] = mapped_column(LargeBinary)
     sha256: Mapped[str] = mapped_column(String(64))
+    # The SHA-256 of the proposal agreed on: the version's "proposal" part hashes to it.
+    proposal_sha256: Mapped[str | None] = mapped_column(String(64))
     reopened_from: Mapped[int | None]
     reopen_reason: Mapped[str | None] = mapped_column(Text)
     override_reason: Mapped[str | None] = mapped_column(Text)

@@ -38,6 +38,7 @@ EVENT_SCHEMAS: dict[str, dict[str, Arg]] = {
         "stage": Arg("choice:" + "|".join(STAGE_NAMES)),
         "confirm": Arg("bool", optional=True),
     },
+    "forum:start": FORUM,
     "chair:handover": {**FORUM, "user": Arg("id")},
     "timer:start": FORUM,
     "timer:pause": FORUM,
@@ -210,7 +211,7 @@ class FacilitationEvents:
         accept_update(live, current_user.id, update)
         self.socketio.emit(
             SERVER_UPDATE,
-            {"forum": live.forum_id, "update": _room().b64(update)},
+            {"forum": live.forum_id, "update": _room().b64(update), "by": current_user.id, "roots": [root]},
             to=_room().room_name(live.forum_id),
             namespace=self.namespace,
         )
@@ -226,6 +227,11 @@ class FacilitationEvents:
                     live.forum_id, current_user, d["stage"], d.get("confirm", False)
                 ).value
             },
+        )
+
+    def on_forum_start(self, payload=None):
+        return self._facilitate(
+            "forum:start", payload, lambda d, live: stages.start_forum(live.forum_id, current_user)
         )
 
     def on_chair_handover(self, payload=None):

@@ -16,6 +16,7 @@ from forum.realtime.facilitation import FACILITATION_EVENTS, FacilitationEvents
 from forum.realtime.limits import connection_guard, rate_limited_reply, refusal_code, unknown_event_reply
 from forum.services import ServiceError
 from forum.services.accounts import session_user_id
+from forum.services.attribution import contributors
 from forum.services.audit import record
 from forum.services.documents import LiveDocument, Person, RoomRegistry, accept_update
 from forum.services.entries import (
@@ -26,6 +27,9 @@ from forum.services.entries import (
     member,
     move_entry,
     remove_entry,
+    removed_dict,
+    removed_entries,
+    restore_entry,
 )
 from forum.services.forums import get_forum
 from forum.services.presence import SharedPresence
@@ -102,6 +106,7 @@ class ForumNamespace(FacilitationEvents, Namespace):
         schemas.ENTRY_ADD: "on_entry_add",
         schemas.ENTRY_REMOVE: "on_entry_remove",
         schemas.ENTRY_MOVE: "on_entry_move",
+        schemas.ENTRY_RESTORE: "on_entry_restore",
         schemas.FOCUS: "on_focus",
         schemas.LEAVE: "on_leave",
         schemas.SYNC: "on_sync",
@@ -200,6 +205,8 @@ class ForumNamespace(FacilitationEvents, Namespace):
                 for panel in forum.template["panels"]
             ],
             entries=[entry_dict(entry) for entry in active_entries(forum_id)],
+            removed=[removed_dict(entry) for entry in removed_entries(forum_id)],
+            contributors=contributors(forum_id),
             update=b64(missing),
             sv=b64(server_sv),
         )
@@ -213,14 +220,15 @@ class ForumNamespace(FacilitationEvents, Namespace):
         try:
             data = schemas.validate(schemas.UPDATE, payload)
             live = self._joined(data["forum"])
-            accept_update(live, self._signed_in_user_id(), data["update"])
+            user_id = self._signed_in_user_id()
+            roots = accept_update(live, user_id, data["update"])
         except ServiceError as error:
             metrics.update_refused(error.code)
             return refusal(error)
         metrics.update_accepted()
         self.socketio.emit(
             schemas.SERVER_UPDATE,
-            {"forum": live.forum_id, "update": payload["update"]},
+            {"forum": live.forum_id, "update": payload["update"], "by": user_id, "roots": roots},
             to=room_name(live.forum_id),
             skip_sid=request.sid,
             namespace=self.namespace,
@@ -266,6 +274,16 @@ class ForumNamespace(FacilitationEvents, Namespace):
         except ServiceError as error:
             return refusal(error)
         self._emit_entries(live.forum_id, "moved", entry)
+        return ok()
+
+    def on_entry_restore(self, payload=None):
+        try:
+            data = schemas.validate(schemas.ENTRY_RESTORE, payload)
+            live = self._joined(data["forum"])
+            entry = restore_entry(live.forum_id, current_user, data["entry"])
+        except ServiceError as error:
+            return refusal(error)
+        self._emit_entries(live.forum_id, "restored", entry)
         return ok()
 
     def on_focus(self, payload=None):
@@ -332,11 +350,17 @@ class ForumNamespace(FacilitationEvents, Namespace):
             {
                 "forum": forum_id,
                 "entries": [entry_dict(item) for item in active_entries(forum_id)],
+                "removed": [removed_dict(item) for item in removed_entries(forum_id)],
                 "change": {
                     "kind": kind,
                     "entry": entry.id,
                     "panel": entry.panel,
-                    "by": {"name": current_user.full_name, "agency": current_user.agency.name},
+                    "author": entry.author_id,
+                    "by": {
+                        "user": current_user.id,
+                        "name": current_user.full_name,
+                        "agency": current_user.agency.name,
+                    },
                 },
             },
             to=room_name(forum_id),

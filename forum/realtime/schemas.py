@@ -15,6 +15,7 @@ UPDATE = "update"
 ENTRY_ADD = "entry:add"
 ENTRY_REMOVE = "entry:remove"
 ENTRY_MOVE = "entry:move"
+ENTRY_RESTORE = "entry:restore"
 FOCUS = "focus"
 LEAVE = "leave"
 SYNC = "sync"
@@ -51,6 +52,7 @@ SCHEMAS: dict[str, Schema] = {
     ENTRY_ADD: Schema({"forum": Field("id"), "panel": Field("panel")}),
     ENTRY_REMOVE: Schema({"forum": Field("id"), "entry": Field("id")}),
     ENTRY_MOVE: Schema({"forum": Field("id"), "entry": Field("id"), "direction": Field("direction")}),
+    ENTRY_RESTORE: Schema({"forum": Field("id"), "entry": Field("id")}),
     FOCUS: Schema({"forum": Field("id"), "entry": Field("id", nullable=True)}),
     LEAVE: Schema({"forum": Field("id")}),
     SYNC: Schema({"forum": Field("id"), "sv": Field("base64")}, max_bytes=64 * KIB),

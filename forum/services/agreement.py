@@ -11,9 +11,11 @@ from forum.services.audit import record
 from forum.services.documents import claim_open_forum
 from forum.services.entries import WRITERS, writer
 from forum.services.forums import participation
+from forum.services.proposal import current_proposal
 from forum.services.stages import chair, plan_of
 
 MAX_REASON = 2000
+NO_PROPOSAL = "There is no proposal to agree to yet: the chair moves the forum to Agree to freeze it."
 
 # The Leeds Practice Principles check, in the order the chair walks through it.
 PRINCIPLES = [
@@ -46,7 +48,7 @@ def nominate_lead(forum_id: int, user: User, nominee_id: int | None) -> None:
     if plan.lead_worker_id != nominee_id:
         plan.lead_worker_id = nominee_id
         plan.lead_nominated_at = utcnow() if nominee_id is not None else None
-        plan.lead_accepted_at = None
+        plan.lead_accepted_at = plan.lead_accepted_proposal = None
         record("lead.nominate", actor_id=user.id, forum_id=forum_id, nominee=nominee_id)
     db.session.commit()
 
@@ -61,10 +63,20 @@ def accept_lead(forum_id: int, user: User) -> None:
     if plan.lead_worker_id != user.id:
         db.session.rollback()
         raise ServiceError("Only the person nominated as lead worker can accept.", code="forbidden")
-    if plan.lead_accepted_at is None:
-        plan.lead_accepted_at = utcnow()
-        record("lead.accept", actor_id=user.id, forum_id=forum_id)
+    sha256 = _proposal_sha256(forum_id)
+    if plan.lead_accepted_at is None or plan.lead_accepted_proposal != sha256:
+        plan.lead_accepted_at, plan.lead_accepted_proposal = utcnow(), sha256
+        record("lead.accept", actor_id=user.id, forum_id=forum_id, proposal=sha256)
     db.session.commit()
+
+
+def _proposal_sha256(forum_id: int) -> str:
+    """The hash of the proposal being agreed (after claim_open_forum); ServiceError no_proposal."""
+    proposal = current_proposal(forum_id)
+    if proposal is None:
+        db.session.rollback()
+        raise ServiceError(NO_PROPOSAL, code="no_proposal")
+    return proposal[1]
 
 
 def decline_lead(forum_id: int, user: User) -> None:
@@ -74,7 +86,7 @@ def decline_lead(forum_id: int, user: User) -> None:
     if plan.lead_worker_id != user.id:
         db.session.rollback()
         raise ServiceError("Only the person nominated as lead worker can decline.", code="forbidden")
-    plan.lead_worker_id = plan.lead_nominated_at = plan.lead_accepted_at = None
+    plan.lead_worker_id = plan.lead_nominated_at = plan.lead_accepted_at = plan.lead_accepted_proposal = None
     record("lead.decline", actor_id=user.id, forum_id=forum_id)
     db.session.commit()
 
@@ -95,7 +107,8 @@ def stances(forum_id: int) -> list[Stance]:
 
 
 def set_stance(forum_id: int, user: User, stance: str, reason: str | None) -> Stance:
-    """Record (or change) the user's agency's stance; concerns and objections need a reason."""
+    """Record (or change) the user's agency's stance on the current proposal (in Agree only);
+    concerns and objections need a reason. Earlier stances stay in the audit trail."""
     participant = writer(forum_id, user)
     try:
         kind = StanceKind(stance)
@@ -105,14 +118,23 @@ def set_stance(forum_id: int, user: User, stance: str, reason: str | None) -> St
     if kind != StanceKind.AGREE and reason is None:
         raise ServiceError("Say why: a reason is needed for concerns or an objection.", code="reason_needed")
     claim_open_forum(forum_id)
+    sha256 = _proposal_sha256(forum_id)
     agency_id = participant.user.agency_id
     row = db.session.scalar(select(Stance).where(Stance.forum_id == forum_id, Stance.agency_id == agency_id))
     if row is None:
         row = Stance(forum_id=forum_id, agency_id=agency_id, stance=kind, recorded_by=user.id)
         db.session.add(row)
     row.stance, row.reason, row.recorded_by, row.recorded_at = kind, reason, user.id, utcnow()
+    row.proposal_sha256 = sha256
     db.session.flush()
-    record("stance.set", actor_id=user.id, forum_id=forum_id, agency_id=agency_id, stance=kind.value)
+    record(
+        "stance.set",
+        actor_id=user.id,
+        forum_id=forum_id,
+        agency_id=agency_id,
+        stance=kind.value,
+        proposal=sha256,
+    )
     db.session.commit()
     return row
 

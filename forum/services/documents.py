@@ -36,32 +36,47 @@ ALREADY_REFUSED = (
 )
 
 
-def claim_open_forum(forum_id: int) -> None:
-    """Take the forum row for this transaction unless the forum is locked (ServiceError "locked").
+FROZEN_MESSAGE = (
+    "The plan is frozen while the agencies agree to it; your change was not saved. "
+    "The chair can go back a stage to change it."
+)
+# Stages in which the draft (6Ps, hypothesis, priorities, plan) may not change; see claim_in_transaction.
+_CLOSED = (Stage.LOCKED,)
+_CLOSED_TO_DRAFT = (Stage.LOCKED, Stage.AGREE)
+
+
+def claim_open_forum(forum_id: int, draft: bool = False) -> None:
+    """Take the forum row for this transaction unless the forum is locked (ServiceError "locked"),
+    or, for a change to the draft, frozen as a proposal in Agree (ServiceError "frozen").
 
     A conditional write, so a concurrent lock either commits first (and this refuses) or waits
     for this transaction: nothing is accepted into a locked forum. A refusal rolls back.
     """
     try:
-        claim_in_transaction(forum_id)
+        claim_in_transaction(forum_id, draft)
     except ServiceError:
         db.session.rollback()
         raise
 
 
-def claim_in_transaction(forum_id: int) -> None:
+def claim_in_transaction(forum_id: int, draft: bool = False) -> None:
     """claim_open_forum without the rollback, for a transaction that goes on with other forums.
 
     A refused claim wrote nothing, so the rest of the transaction is unaffected. Core on the
     session's connection: it runs for every batch of document updates.
     """
-    result = db.session.connection().execute(
-        update(Forum).where(Forum.id == forum_id, Forum.stage != Stage.LOCKED).values(stage=Forum.stage)
+    closed = _CLOSED_TO_DRAFT if draft else _CLOSED
+    connection = db.session.connection()
+    result = connection.execute(
+        update(Forum).where(Forum.id == forum_id, Forum.stage.not_in(closed)).values(stage=Forum.stage)
     )
     if result.rowcount == 1:
         return
-    if db.session.get(Forum, forum_id) is None:
+    stage = connection.execute(select(Forum.stage).where(Forum.id == forum_id)).scalar()
+    if stage is None:
         raise ServiceError("There is no such forum.", code="not_found")
+    if stage == Stage.AGREE:
+        raise ServiceError(FROZEN_MESSAGE, code="frozen")
     raise ServiceError("This forum's plan is locked; your change was not saved.", code="locked")
 
 
@@ -179,7 +194,7 @@ class SqlDocumentStore:
     def claim(self, forum_id: int, after: int | None) -> Missed:
         # The claimed forum row serialises appends and compactions of one forum (in every process),
         # so update ids grow in commit order and what is read here cannot change before the commit.
-        claim_in_transaction(forum_id)
+        claim_in_transaction(forum_id, draft=True)  # every text of the document is the draft's
         return Missed() if after is None else self._read_since(forum_id, after)[0]
 
     def add(self, forum_id: int, updates: list[tuple[int, bytes]]) -> list[int]:

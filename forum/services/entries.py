@@ -50,7 +50,7 @@ def entry_dict(entry: Entry) -> dict:
         "id": entry.id,
         "panel": entry.panel,
         "position": entry.position,
-        "author": {"name": entry.author.full_name, "agency": entry.agency.name},
+        "author": {"user": entry.author_id, "name": entry.author.full_name, "agency": entry.agency.name},
         "created_at": entry.created_at.isoformat(),
         "written_input": entry.written_input,
     }
@@ -62,7 +62,7 @@ def add_entry(forum_id: int, user: User, panel: str) -> Entry:
     forum = get_forum(forum_id)
     if panel not in panel_keys(forum):
         raise ServiceError(f"This forum has no panel {panel!r}.", code="not_found")
-    claim_open_forum(forum_id)
+    claim_open_forum(forum_id, draft=True)
     position = db.session.scalar(
         select(func.count(Entry.id)).where(
             Entry.forum_id == forum_id, Entry.panel == panel, Entry.removed_at.is_(None)
@@ -98,9 +98,9 @@ def _entry_in(forum_id: int, entry_id: int) -> Entry:
 def remove_entry(forum_id: int, user: User, entry_id: int) -> Entry:
     """Remove an entry (kept in the database, marked removed) and close the gap in its panel."""
     writer(forum_id, user)
-    claim_open_forum(forum_id)
+    claim_open_forum(forum_id, draft=True)
     entry = _entry_in(forum_id, entry_id)
-    entry.removed_at = utcnow()
+    entry.removed_at, entry.removed_by = utcnow(), user.id
     db.session.execute(
         update(Entry)
         .where(
@@ -118,12 +118,62 @@ def remove_entry(forum_id: int, user: User, entry_id: int) -> Entry:
     return entry
 
 
+def removed_entries(forum_id: int) -> list[Entry]:
+    """The forum's removed entries, most recently removed first (they can be restored until the lock)."""
+    return list(
+        db.session.scalars(
+            select(Entry)
+            .where(Entry.forum_id == forum_id, Entry.removed_at.is_not(None))
+            .order_by(Entry.removed_at.desc(), Entry.id.desc())
+        )
+    )
+
+
+def removed_dict(entry: Entry) -> dict:
+    """A removed entry as sent to clients: who wrote it, who removed it and when (its text is in the
+    document, under its root)."""
+    remover = entry.remover
+    return {
+        **entry_dict(entry),
+        "removed_at": entry.removed_at.isoformat(),
+        "removed_by": (
+            {"user": remover.id, "name": remover.full_name, "agency": remover.agency.name}
+            if remover
+            else None
+        ),
+    }
+
+
+def restore_entry(forum_id: int, user: User, entry_id: int) -> Entry:
+    """Put a removed entry back at the end of its panel: its author, whoever removed it, or the chair."""
+    participant = writer(forum_id, user)
+    claim_open_forum(forum_id, draft=True)
+    entry = db.session.get(Entry, entry_id)
+    if entry is None or entry.forum_id != forum_id or entry.removed_at is None:
+        db.session.rollback()
+        raise ServiceError("There is no such removed entry.", code="not_found")
+    if user.id not in (entry.author_id, entry.removed_by) and participant.role != ForumRole.CHAIR:
+        db.session.rollback()
+        raise ServiceError(
+            "Only the entry's author, whoever removed it or the chair can restore it.", code="forbidden"
+        )
+    entry.position = db.session.scalar(
+        select(func.count(Entry.id)).where(
+            Entry.forum_id == forum_id, Entry.panel == entry.panel, Entry.removed_at.is_(None)
+        )
+    )
+    entry.removed_at = entry.removed_by = None
+    record("entry.restore", actor_id=user.id, forum_id=forum_id, entry_id=entry.id, panel=entry.panel)
+    db.session.commit()
+    return entry
+
+
 def move_entry(forum_id: int, user: User, entry_id: int, direction: str) -> Entry:
     """Swap an entry with its neighbour above or below; at the end of its panel it stays put."""
     writer(forum_id, user)
     if direction not in ("up", "down"):
         raise ServiceError("Direction must be up or down.")
-    claim_open_forum(forum_id)
+    claim_open_forum(forum_id, draft=True)
     entry = _entry_in(forum_id, entry_id)
     target = entry.position - 1 if direction == "up" else entry.position + 1
     neighbour = db.session.scalar(

@@ -6,8 +6,9 @@ from forum.extensions import db
 from forum.models import Participant
 from forum.services.agreement import PRINCIPLES, attending_agencies, principles, stances
 from forum.services.forums import get_forum
-from forum.services.lock import lock_refusals, london, versions
+from forum.services.lock import blockers, london, versions
 from forum.services.plan import actions, goals
+from forum.services.proposal import current_proposal, stored_document, summary
 from forum.services.stages import read_plan, timer_state
 from forum.services.votes import priorities, tallies
 
@@ -27,6 +28,7 @@ def version_summary(version) -> dict:
         "reopened_from": version.reopened_from,
         "reopen_reason": version.reopen_reason,
         "override_reason": version.override_reason,
+        "proposal_sha256": version.proposal_sha256,
     }
 
 
@@ -39,6 +41,9 @@ def facilitation_state(forum_id: int, vote_budget: int) -> dict:
     ).all()
     chair = next((p for p in participants if p.role.value == "chair"), None)
     recorded = {stance.agency_id: stance for stance in stances(forum_id)}
+    doc = stored_document(forum_id) if forum.stage.value != "locked" else None
+    frozen = current_proposal(forum_id, doc) if doc is not None else None
+    proposal = frozen[1] if frozen else None
     answers = principles(forum_id)
     pending_reopen = None
     if plan.reopened_from is not None:
@@ -46,6 +51,8 @@ def facilitation_state(forum_id: int, vote_budget: int) -> dict:
     state = {
         "forum": forum_id,
         "stage": forum.stage.value,
+        "started_at": london(forum.started_at),
+        "proposal": summary(*frozen) if frozen else None,
         "chair": _person(chair.user) if chair else None,
         "participants": [{**_person(p.user), "role": p.role.value} for p in participants],
         "timer": timer_state(plan),
@@ -82,6 +89,7 @@ def facilitation_state(forum_id: int, vote_budget: int) -> dict:
             "nominee": _person(plan.lead_worker),
             "nominated_at": london(plan.lead_nominated_at),
             "accepted_at": london(plan.lead_accepted_at),
+            "on_proposal": bool(proposal) and plan.lead_accepted_proposal == proposal,
         },
         "stances": [
             {
@@ -90,6 +98,8 @@ def facilitation_state(forum_id: int, vote_budget: int) -> dict:
                 "stance": recorded[agency.id].stance.value if agency.id in recorded else None,
                 "reason": recorded[agency.id].reason if agency.id in recorded else None,
                 "recorded_by": _person(recorded[agency.id].recorder) if agency.id in recorded else None,
+                # False: given to an earlier draft, shown but not counted.
+                "on_proposal": agency.id in recorded and recorded[agency.id].proposal_sha256 == proposal,
             }
             for agency in attending_agencies(forum_id)
         ],
@@ -106,7 +116,7 @@ def facilitation_state(forum_id: int, vote_budget: int) -> dict:
         "reopen": pending_reopen,
         "lock_blockers": [],
     }
-    if forum.stage.value != "locked":
-        state["lock_blockers"] = [blocker.as_dict() for blocker in lock_refusals(forum_id)]
+    if doc is not None:
+        state["lock_blockers"] = [blocker.as_dict() for blocker in blockers(forum_id, doc, None, proposal)]
     db.session.commit()  # end the read transaction (SQLite must not hold it open)
     return state

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from forum.services.documents import LiveDocument
 
 # Refusals that stand: the browser discards the refused change, so nothing built on it may come later.
-FINAL_REFUSALS = frozenset({"forbidden", "locked"})
+FINAL_REFUSALS = frozenset({"forbidden", "locked", "frozen"})
 
 
 @dataclass(eq=False)

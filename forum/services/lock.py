@@ -2,34 +2,36 @@
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
-from pycrdt import Doc, Text
+from pycrdt import Doc
 from sqlalchemy import func, select, update
 
 from forum.exports.canonical import canonical_json
 from forum.extensions import db
-from forum.models import DocumentSnapshot, DocumentUpdate, Forum, ForumRole, Participant, Stage, User
+from forum.models import Forum, ForumRole, Participant, Stage, User
 from forum.models.base import utcnow
 from forum.models.facilitation import StanceKind
 from forum.models.version import PlanVersion
 from forum.services import ServiceError
 from forum.services.agreement import PRINCIPLES, attending_agencies, clean_text, principles, stances
+from forum.services.attribution import TIMEZONE, london
 from forum.services.audit import record
-from forum.services.documents import build_doc
-from forum.services.entries import active_entries
 from forum.services.forums import get_forum
-from forum.services.plan import FAMILY_COMMUNICATION_ROOT, HYPOTHESIS_ROOT, actions, goals
+from forum.services.plan import actions, goals
+from forum.services.proposal import (
+    current_proposal,
+    proposal_content,
+    proposal_sha256,
+    stored_document,
+    text_of,
+)
 from forum.services.retention import was_purged
 from forum.services.review import review_member
 from forum.services.stages import chair, current_chair, plan_of, read_plan
-from forum.services.votes import priorities, tallies
+from forum.services.votes import priorities
 
 SCHEMA_VERSION = 1
 MARKING = "OFFICIAL-SENSITIVE"
-TIMEZONE = "Europe/London"
-LONDON = ZoneInfo(TIMEZONE)
 ROLE_ORDER = {ForumRole.CHAIR: 0, ForumRole.CONTRIBUTOR: 1, ForumRole.OBSERVER: 2}
 
 
@@ -54,44 +56,26 @@ class LockRefusedError(ServiceError):
         self.reasons = reasons
 
 
-def london(moment: datetime | None) -> str | None:
-    """An ISO 8601 time with its Europe/London offset (stored times are UTC)."""
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(LONDON).isoformat()
+def current_stances(forum_id: int, proposal: str | None) -> list:
+    """The stances given to this proposal (the others were given to an earlier draft)."""
+    return [stance for stance in stances(forum_id) if proposal and stance.proposal_sha256 == proposal]
 
 
-def stored_document(forum_id: int) -> Doc:
-    """The forum's CRDT document as stored in the database, read inside the caller's transaction."""
-    snapshot = db.session.scalar(
-        select(DocumentSnapshot)
-        .where(DocumentSnapshot.forum_id == forum_id)
-        .order_by(DocumentSnapshot.upto_update_id.desc())
-        .limit(1)
-    )
-    upto = snapshot.upto_update_id if snapshot else 0
-    updates = db.session.scalars(
-        select(DocumentUpdate.data)
-        .where(DocumentUpdate.forum_id == forum_id, DocumentUpdate.id > upto)
-        .order_by(DocumentUpdate.id)
-    ).all()
-    return build_doc(snapshot.data if snapshot else None, list(updates))
-
-
-def text_of(doc: Doc, root: str) -> str:
-    return str(doc.get(root, type=Text)) if root in doc else ""
-
-
-def blockers(forum_id: int, doc: Doc, override_reason: str | None) -> list[Blocker]:
-    """Every reason the forum's plan cannot be locked now (empty when it can)."""
+def blockers(forum_id: int, doc: Doc, override_reason: str | None, proposal: str | None) -> list[Blocker]:
+    """Every reason the forum's plan cannot be locked now (empty when it can); `proposal` is the
+    hash of the frozen proposal (None: the forum is not in Agree)."""
     found: list[Blocker] = []
+    if proposal is None:
+        found.append(
+            Blocker("not_frozen", "Move the forum to Agree: the plan is locked as the proposal agreed to.")
+        )
     plan = read_plan(forum_id)
     if plan.lead_worker_id is None:
         found.append(Blocker("no_lead_worker", "Nominate a lead worker."))
-    elif plan.lead_accepted_at is None:
-        found.append(Blocker("lead_worker_not_accepted", "The lead worker has not accepted yet."))
+    elif plan.lead_accepted_at is None or plan.lead_accepted_proposal != proposal:
+        found.append(
+            Blocker("lead_worker_not_accepted", "The lead worker has not accepted this proposal yet.")
+        )
     plan_actions = actions(forum_id)
     if not any(action.owner_id and action.due for action in plan_actions):
         found.append(Blocker("no_action", "Add at least one action with an owner and a due date."))
@@ -124,10 +108,20 @@ def blockers(forum_id: int, doc: Doc, override_reason: str | None) -> list[Block
             found.append(Blocker("empty_goal", f"Goal {goal.id} has no text (write it or remove it)."))
     if plan.review_date is None:
         found.append(Blocker("no_review_date", "Set a review date."))
-    recorded = {stance.agency_id: stance for stance in stances(forum_id)}
-    missing_agencies = [agency.name for agency in attending_agencies(forum_id) if agency.id not in recorded]
+    recorded = {stance.agency_id: stance for stance in current_stances(forum_id, proposal)}
+    earlier = {stance.agency_id for stance in stances(forum_id)} - set(recorded)
+    attending = attending_agencies(forum_id)
+    missing_agencies = [a.name for a in attending if a.id not in recorded and a.id not in earlier]
+    stale_agencies = [a.name for a in attending if a.id in earlier]
     if missing_agencies:
         found.append(Blocker("missing_stances", "No stance yet from: " + ", ".join(missing_agencies) + "."))
+    if stale_agencies:
+        found.append(
+            Blocker(
+                "stale_stances",
+                "Given to an earlier draft, so not counted: " + ", ".join(stale_agencies) + ".",
+            )
+        )
     if any(stance.stance == StanceKind.OBJECT for stance in recorded.values()) and not override_reason:
         found.append(
             Blocker(
@@ -153,18 +147,16 @@ def _attendance(forum: Forum) -> list[dict]:
     ]
 
 
-def build_document(forum_id: int, doc: Doc, version: dict) -> dict:
-    """The canonical document of the forum as it stands in the database (see docs/export-schema.json)."""
+def build_document(forum_id: int, doc: Doc, version: dict, proposal: str) -> dict:
+    """The canonical document of the forum as it stands in the database (see docs/export-schema.json):
+    the proposal (PROPOSAL_KEYS) with who agreed to it and how."""
     forum = get_forum(forum_id)
     plan = read_plan(forum_id)
     the_chair = current_chair(forum_id)
     lead = plan.lead_worker
-    entries = active_entries(forum_id)
-    entry_texts = {entry.id: text_of(doc, entry.root_name) for entry in entries}
-    votes = tallies(forum_id)
-    ranks = {priority.entry_id: priority.rank for priority in priorities(forum_id)}
     answers = principles(forum_id)
     agency_order = {agency.id: index for index, agency in enumerate(attending_agencies(forum_id))}
+    content = proposal_content(forum_id, doc)
     return {
         "schema_version": SCHEMA_VERSION,
         "marking": MARKING,
@@ -174,8 +166,10 @@ def build_document(forum_id: int, doc: Doc, version: dict) -> dict:
             "title": forum.title,
             "scheduled_at": london(forum.scheduled_at),
             "presenting_agency": forum.presenting_agency.name if forum.presenting_agency else None,
+            "started_at": london(forum.started_at),
         },
         "version": version,
+        "proposal": {"sha256": proposal},
         "chair": {"name": the_chair.user.full_name, "agency": the_chair.user.agency.name},
         "attendance": _attendance(forum),
         "stances": [
@@ -186,7 +180,8 @@ def build_document(forum_id: int, doc: Doc, version: dict) -> dict:
                 "recorded_by": stance.recorder.full_name,
             }
             for stance in sorted(
-                stances(forum_id), key=lambda s: agency_order.get(s.agency_id, len(agency_order))
+                current_stances(forum_id, proposal),
+                key=lambda s: agency_order.get(s.agency_id, len(agency_order)),
             )
         ],
         "lead_worker": {
@@ -195,49 +190,7 @@ def build_document(forum_id: int, doc: Doc, version: dict) -> dict:
             "contact": lead.email,
             "accepted_at": london(plan.lead_accepted_at),
         },
-        "panels": [
-            {
-                "key": panel["key"],
-                "name": panel["name"],
-                "entries": [
-                    {
-                        "id": entry.id,
-                        "text": entry_texts[entry.id],
-                        "author": entry.author.full_name,
-                        "agency": entry.agency.name,
-                        "written_input": entry.written_input,
-                    }
-                    for entry in entries
-                    if entry.panel == panel["key"]
-                ],
-            }
-            for panel in forum.template["panels"]
-        ],
-        "hypothesis": text_of(doc, HYPOTHESIS_ROOT),
-        "priorities": [
-            {
-                "rank": priority.rank,
-                "entry": priority.entry_id,
-                "text": entry_texts.get(priority.entry_id, ""),
-                "votes": len(votes.get(priority.entry_id, [])),
-            }
-            for priority in priorities(forum_id)
-        ],
-        "goals": [{"id": goal.id, "text": text_of(doc, goal.root_name)} for goal in goals(forum_id)],
-        "actions": [
-            {
-                "id": action.id,
-                "what": text_of(doc, action.what_root),
-                "owner": {"name": action.owner.full_name, "agency": action.owner_agency.name},
-                "due": action.due.isoformat(),
-                "measure": text_of(doc, action.measure_root),
-                "goal": action.goal_id,
-                "priority": ranks.get(action.priority_entry_id),
-            }
-            for action in actions(forum_id)
-        ],
-        "review_date": plan.review_date.isoformat(),
-        "family_communication": text_of(doc, FAMILY_COMMUNICATION_ROOT),
+        **content,
         "principles": [
             {"key": key, "question": question, "answer": answers[key].answer.value, "note": answers[key].note}
             for key, question in PRINCIPLES
@@ -248,7 +201,9 @@ def build_document(forum_id: int, doc: Doc, version: dict) -> dict:
 
 def lock_refusals(forum_id: int, override_reason: str | None = None) -> list[Blocker]:
     """What stands in the way of locking now (for showing the chair before they try)."""
-    return blockers(forum_id, stored_document(forum_id), override_reason)
+    doc = stored_document(forum_id)
+    proposal = current_proposal(forum_id, doc)
+    return blockers(forum_id, doc, override_reason, proposal[1] if proposal else None)
 
 
 def lock_plan(forum_id: int, user: User, override_reason: str | None = None) -> PlanVersion:
@@ -263,7 +218,7 @@ def lock_plan(forum_id: int, user: User, override_reason: str | None = None) -> 
     claimed = db.session.execute(
         update(Forum)
         .where(Forum.id == forum_id, Forum.stage != Stage.LOCKED)
-        .values(stage=Stage.LOCKED)
+        .values(stage=Forum.stage)
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:
@@ -273,10 +228,14 @@ def lock_plan(forum_id: int, user: User, override_reason: str | None = None) -> 
     try:
         chair(forum_id, user)  # still the chair now that the row is ours
         doc = stored_document(forum_id)
-        reasons = blockers(forum_id, doc, override_reason)
+        frozen = current_proposal(forum_id, doc)  # None unless in Agree
+        proposal = frozen[1] if frozen else None
+        reasons = blockers(forum_id, doc, override_reason, proposal)
         if reasons:
             raise LockRefusedError(reasons)
-        has_objection = any(stance.stance == StanceKind.OBJECT for stance in stances(forum_id))
+        get_forum(forum_id).stage = Stage.LOCKED
+        current = current_stances(forum_id, proposal)
+        has_objection = any(stance.stance == StanceKind.OBJECT for stance in current)
         plan = plan_of(forum_id)
         previous = db.session.scalar(
             select(func.max(PlanVersion.number)).where(PlanVersion.forum_id == forum_id)
@@ -291,7 +250,9 @@ def lock_plan(forum_id: int, user: User, override_reason: str | None = None) -> 
             "reopen_reason": plan.reopen_reason,
             "override_reason": override_reason if has_objection else None,
         }
-        document = build_document(forum_id, doc, version)
+        document = build_document(forum_id, doc, version, proposal)
+        if proposal_sha256(document) != proposal:  # the draft is frozen; this guards the invariant
+            raise ServiceError("The proposal changed while it was being locked; try again.", code="conflict")
         if plan.reopened_from is not None:
             document["review"] = review_member(forum_id, plan.reopened_from, document)
         stored = canonical_json(document)
@@ -305,12 +266,20 @@ def lock_plan(forum_id: int, user: User, override_reason: str | None = None) -> 
             reopened_from=plan.reopened_from,
             reopen_reason=plan.reopen_reason,
             override_reason=version["override_reason"],
+            proposal_sha256=proposal,
         )
         db.session.add(row)
         plan.timer_running, plan.timer_started_at, plan.timer_elapsed = False, None, 0
         plan.reopened_from = plan.reopen_reason = None  # carried into this version; done with
         db.session.flush()
-        record("plan.lock", actor_id=user.id, forum_id=forum_id, version=number, sha256=row.sha256)
+        record(
+            "plan.lock",
+            actor_id=user.id,
+            forum_id=forum_id,
+            version=number,
+            sha256=row.sha256,
+            proposal=proposal,
+        )
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -346,7 +315,7 @@ def reopen(forum_id: int, user: User, reason: str) -> int:
     latest = db.session.scalar(select(func.max(PlanVersion.number)).where(PlanVersion.forum_id == forum_id))
     plan = plan_of(forum_id)
     plan.reopened_from, plan.reopen_reason = latest, reason
-    plan.lead_accepted_at = None
+    plan.lead_accepted_at = plan.lead_accepted_proposal = None
     for stance in stances(forum_id):
         db.session.delete(stance)
     for answer in principles(forum_id).values():

@@ -76,7 +76,7 @@ def _action_in(forum_id: int, action_id: int) -> Action:
 def add_goal(forum_id: int, user: User, from_entry: int | None = None) -> Goal:
     """Add a goal, optionally started from a plan-panel entry (the caller seeds its text)."""
     writer(forum_id, user)
-    claim_open_forum(forum_id)
+    claim_open_forum(forum_id, draft=True)
     if from_entry is not None:
         plan_entry(forum_id, from_entry)
     goal = Goal(forum_id=forum_id, created_by=user.id, source_entry_id=from_entry)
@@ -90,7 +90,7 @@ def add_goal(forum_id: int, user: User, from_entry: int | None = None) -> Goal:
 def remove_goal(forum_id: int, user: User, goal_id: int) -> Goal:
     """Remove a goal; actions that served it are left without a goal."""
     writer(forum_id, user)
-    claim_open_forum(forum_id)
+    claim_open_forum(forum_id, draft=True)
     goal = _goal_in(forum_id, goal_id)
     goal.removed_at = utcnow()
     db.session.execute(
@@ -107,7 +107,7 @@ def remove_goal(forum_id: int, user: User, goal_id: int) -> Goal:
 def add_action(forum_id: int, user: User, from_entry: int | None = None, goal: int | None = None) -> Action:
     """Add an action, optionally started from a plan-panel entry and linked to a goal."""
     writer(forum_id, user)
-    claim_open_forum(forum_id)
+    claim_open_forum(forum_id, draft=True)
     if from_entry is not None:
         plan_entry(forum_id, from_entry)
     if goal is not None:
@@ -123,7 +123,7 @@ def add_action(forum_id: int, user: User, from_entry: int | None = None, goal: i
 def set_action(forum_id: int, user: User, action_id: int, changes: dict) -> Action:
     """Change an action's owner (a participant), due date, goal or priority entry; None clears one."""
     writer(forum_id, user)
-    claim_open_forum(forum_id)
+    claim_open_forum(forum_id, draft=True)
     action = _action_in(forum_id, action_id)
     if "owner" in changes:
         owner_id = changes["owner"]
@@ -155,7 +155,7 @@ def set_action(forum_id: int, user: User, action_id: int, changes: dict) -> Acti
 
 def remove_action(forum_id: int, user: User, action_id: int) -> Action:
     writer(forum_id, user)
-    claim_open_forum(forum_id)
+    claim_open_forum(forum_id, draft=True)
     action = _action_in(forum_id, action_id)
     action.removed_at = utcnow()
     record("action.remove", actor_id=user.id, forum_id=forum_id, action_id=action.id)
@@ -166,7 +166,7 @@ def remove_action(forum_id: int, user: User, action_id: int) -> Action:
 def set_review_date(forum_id: int, user: User, review_date: date | None) -> None:
     """Set (or clear) the date the forum will review the plan."""
     writer(forum_id, user)
-    claim_open_forum(forum_id)
+    claim_open_forum(forum_id, draft=True)
     plan_of(forum_id).review_date = review_date
     record(
         "plan.review_date",

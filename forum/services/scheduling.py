@@ -7,7 +7,7 @@ from sqlalchemy import exists, select
 
 from forum.auth import permissions
 from forum.extensions import db
-from forum.models import Entry, Forum, ForumRole, Participant, Stage, User
+from forum.models import Forum, ForumRole, Participant, Stage, User
 from forum.models.version import PlanVersion
 from forum.services import ServiceError
 from forum.services.administration import aware, get_agency
@@ -131,22 +131,9 @@ UPCOMING, LIVE, LOCKED, UNDER_REVIEW = "upcoming", "live", "locked", "under_revi
 GROUPS = [(UPCOMING, "Upcoming"), (LIVE, "Live"), (UNDER_REVIEW, "Under review"), (LOCKED, "Locked")]
 
 
-def _has_started(forum: Forum) -> bool:
-    """Any entry written during the forum itself (written input before it does not count)."""
-    return bool(
-        db.session.scalar(select(exists().where(Entry.forum_id == forum.id, Entry.written_input.is_(False))))
-    )
-
-
 def is_upcoming(forum: Forum, now: datetime | None = None) -> bool:
-    """Scheduled in the future, still gathering, and nothing written in the forum itself yet."""
-    now = now or datetime.now(UTC)
-    return (
-        forum.stage == Stage.GATHER
-        and forum.scheduled_at is not None
-        and aware(forum.scheduled_at) > now
-        and not _has_started(forum)
-    )
+    """Not started by its chair yet (the scheduled time only orders and labels the list)."""
+    return forum.started_at is None and forum.stage == Stage.GATHER
 
 
 def forum_group(forum: Forum, now: datetime | None = None) -> str:
@@ -184,13 +171,16 @@ def my_forums(user: User, search: str = "") -> MyForums:
     now = datetime.now(UTC)
     for forum, role in db.session.execute(query.order_by(Forum.scheduled_at.desc(), Forum.id.desc())):
         result.groups[forum_group(forum, now)].append((forum, role))
-    result.groups[UPCOMING].sort(key=lambda row: aware(row[0].scheduled_at))  # soonest first
+    # Soonest first; forums without a date after them.
+    result.groups[UPCOMING].sort(
+        key=lambda row: (row[0].scheduled_at is None, aware(row[0].scheduled_at or now))
+    )
     return result
 
 
 def is_written_input(forum_id: int) -> bool:
-    """Whether an entry added now is written input: added while the forum is still upcoming.
+    """Whether an entry added now is written input: added before the chair started the forum.
 
     The live room calls this when it creates an entry, and stores the answer in Entry.written_input.
     """
-    return is_upcoming(get_forum(forum_id))
+    return get_forum(forum_id).started_at is None

@@ -81,9 +81,35 @@ def set_stage(forum_id: int, user: User, stage: str, confirm: bool = False) -> S
     if target != current:
         _reset_timer(plan_of(forum_id))
         record("forum.stage", actor_id=user.id, forum_id=forum_id, stage=target.value, previous=current.value)
+        if ORDER.index(target) > ORDER.index(current):
+            _mark_started(forum_id, user, "stage")  # moving on from Gather means the forum is taking place
     db.session.commit()
     db.session.expire_all()
     return target
+
+
+def _mark_started(forum_id: int, user: User, how: str) -> bool:
+    """Set the forum's start time now unless it has one (in the caller's claimed transaction)."""
+    started = db.session.execute(
+        update(Forum)
+        .where(Forum.id == forum_id, Forum.started_at.is_(None))
+        .values(started_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if started.rowcount == 1:
+        record("forum.start", actor_id=user.id, forum_id=forum_id, how=how)
+    return started.rowcount == 1
+
+
+def start_forum(forum_id: int, user: User) -> None:
+    """The chair starts the forum: from now on entries are not written input (chair only, once)."""
+    chair(forum_id, user)
+    claim_open_forum(forum_id)
+    if not _mark_started(forum_id, user, "chair"):
+        db.session.rollback()
+        raise ServiceError("The forum has already started.", code="already_started")
+    db.session.commit()
+    db.session.expire_all()
 
 
 def hand_over_chair(forum_id: int, user: User, to_user_id: int) -> Participant:

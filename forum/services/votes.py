@@ -30,7 +30,7 @@ def perpetuating_entry(forum_id: int, entry_id: int) -> Entry:
 def add_vote(forum_id: int, user: User, entry_id: int, budget: int = DEFAULT_VOTE_BUDGET) -> Vote:
     """Vote for a perpetuating entry, within the user's budget; one vote per entry."""
     writer(forum_id, user)
-    claim_open_forum(forum_id)  # serialises this user's concurrent votes, so the budget holds
+    claim_open_forum(forum_id, draft=True)  # serialises this user's concurrent votes, so the budget holds
     perpetuating_entry(forum_id, entry_id)
     if db.session.scalar(select(Vote).where(Vote.entry_id == entry_id, Vote.user_id == user.id)):
         raise ServiceError("You have already voted for this entry.", code="already_voted")
@@ -52,7 +52,7 @@ def add_vote(forum_id: int, user: User, entry_id: int, budget: int = DEFAULT_VOT
 def remove_vote(forum_id: int, user: User, entry_id: int) -> None:
     """Take back the user's vote for an entry."""
     writer(forum_id, user)
-    claim_open_forum(forum_id)
+    claim_open_forum(forum_id, draft=True)
     result = db.session.execute(
         delete(Vote).where(Vote.forum_id == forum_id, Vote.entry_id == entry_id, Vote.user_id == user.id)
     )
@@ -91,7 +91,7 @@ def confirm_priorities(forum_id: int, user: User, entry_ids: list[int]) -> list[
         raise ServiceError("Each entry can be a priority only once.")
     if len(entry_ids) > MAX_PRIORITIES:
         raise ServiceError(f"At most {MAX_PRIORITIES} priorities.")
-    claim_open_forum(forum_id)
+    claim_open_forum(forum_id, draft=True)
     for entry_id in entry_ids:
         perpetuating_entry(forum_id, entry_id)
     db.session.execute(delete(Priority).where(Priority.forum_id == forum_id))

@@ -18,7 +18,7 @@ from forum.services.administration import (
     set_agency_active,
 )
 from forum.services.audit import record
-from forum.services.audit_trail import AuditFilter, audit_csv, audit_events
+from forum.services.audit_trail import AuditFilter, audit_csv, audit_lines
 from forum.web.forms import ActionForm, AgencyForm, TemplateForm, errors_of, refuse
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -47,7 +47,7 @@ def audit():
     events = []
     try:
         audit_filter = AuditFilter.from_args(request.args)
-        events = audit_events(audit_filter)
+        events = audit_lines(audit_filter)
     except ServiceError as refused:
         audit_filter, error = AuditFilter(), refused.message
     record("audit.view", actor_id=current_user.id)

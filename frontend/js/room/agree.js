@@ -25,7 +25,9 @@ export class AgreeView {
     this.principles = h('div', { 'data-principles': '' })
     this.principleForms = new Map() // key -> form parts (chair only, built once)
     this.lockPanel = new LockPanel(facilitation)
+    this.proposal = h('div', { class: 'forum-proposal', 'data-proposal': '' })
     container.replaceChildren(
+      this.proposal,
       h('h3', { class: 'govuk-heading-m', text: 'Lead worker' }), this.lead, this.nominateForm,
       h('h3', { class: 'govuk-heading-m', text: 'Agreement by agency' }), this.stanceTable, this.stanceForm.element,
       h('h3', { class: 'govuk-heading-m', text: 'Practice principles check' }), this.principles,
@@ -34,10 +36,40 @@ export class AgreeView {
   }
 
   render (state) {
+    this.renderProposal(state)
     this.renderLead(state)
     this.renderStances(state)
     this.renderPrinciples(state)
     this.lockPanel.render(state)
+  }
+
+  // ---- the proposal ------------------------------------------------------------------
+
+  renderProposal (state) {
+    const p = state.proposal
+    if (!p) {
+      this.proposal.replaceChildren()
+      return
+    }
+    const count = (n, one, many) => `${n} ${n === 1 ? one : many}`
+    const contains = [
+      `${count(p.entries, 'entry', 'entries')} in the 6Ps`,
+      p.hypothesis ? 'the hypothesis' : 'no hypothesis',
+      count(p.priorities, 'priority', 'priorities'),
+      count(p.goals, 'goal', 'goals'),
+      count(p.actions, 'action', 'actions'),
+      p.review_date ? `review on ${formatDate(p.review_date)}` : 'no review date',
+      p.family_communication ? 'how the family will be told' : 'nothing yet on how the family will be told'
+    ]
+    this.proposal.replaceChildren(
+      h('h3', { class: 'govuk-heading-m', text: 'The proposal' }),
+      h('p', { class: 'govuk-body' }, [
+        'Agencies agree to proposal ',
+        h('code', { class: 'forum-hash', title: p.sha256, 'data-proposal-hash': p.sha256, text: p.short }),
+        '. The draft is frozen while they do: the chair goes back a stage to change anything, and every stance must then be given again.'
+      ]),
+      h('p', { class: 'govuk-body', text: `It contains ${contains.join(', ')}.` })
+    )
   }
 
   // ---- lead worker ------------------------------------------------------------------
@@ -47,11 +79,13 @@ export class AgreeView {
     const nominee = lead.nominee
     const status = !nominee
       ? 'Nobody has been nominated yet.'
-      : lead.accepted_at
-        ? `${personName(nominee)}, accepted on ${formatDate(lead.accepted_at, { time: true })}.`
-        : `${personName(nominee)} is nominated and has not accepted yet.`
+      : lead.accepted_at && lead.on_proposal
+        ? `${personName(nominee)}, accepted this proposal on ${formatDate(lead.accepted_at, { time: true })}.`
+        : lead.accepted_at
+          ? `${personName(nominee)} accepted an earlier draft and has not accepted this proposal yet.`
+          : `${personName(nominee)} is nominated and has not accepted yet.`
     const children = [h('p', { class: 'govuk-body', 'data-lead-status': '', text: status })]
-    if (nominee && nominee.user === this.f.userId && !lead.accepted_at && this.f.stage !== 'locked') {
+    if (nominee && nominee.user === this.f.userId && !lead.on_proposal && this.f.stage === 'agree') {
       children.push(h('div', { class: 'govuk-inset-text' }, [
         h('p', { class: 'govuk-body', text: 'You have been nominated as lead worker for this family. Do you accept?' }),
         buttonGroup([
@@ -109,7 +143,9 @@ export class AgreeView {
   renderStances (state) {
     const rows = state.stances.map(s => h('tr', { class: 'govuk-table__row', 'data-stance-agency': s.agency }, [
       h('th', { scope: 'row', class: 'govuk-table__header', text: s.agency }),
-      h('td', { class: 'govuk-table__cell', text: s.stance ? STANCE_TEXT[s.stance] : 'Not recorded yet' }),
+      h('td', { class: 'govuk-table__cell', 'data-stance-current': s.stance ? String(s.on_proposal) : '' }, s.stance
+        ? [STANCE_TEXT[s.stance], s.on_proposal ? null : h('strong', { class: 'forum-tag forum-tag--stale', text: 'Given to an earlier draft: not counted' })]
+        : ['Not recorded yet']),
       h('td', { class: 'govuk-table__cell', text: s.reason || '—' }),
       h('td', { class: 'govuk-table__cell', text: s.recorded_by ? s.recorded_by.name : '—' })
     ]))
@@ -122,7 +158,7 @@ export class AgreeView {
     const me = this.f.room.me
     const mine = me && state.stances.find(s => s.agency === me.agency)
     const form = this.stanceForm
-    form.element.hidden = !(this.f.canWrite() && mine)
+    form.element.hidden = !(this.f.canWrite() && mine && state.proposal)
     if (form.element.hidden) return
     form.radios.group.querySelector('legend').textContent = `Your agency’s stance (${mine.agency})`
     // Show what is recorded (someone from the same agency may change it) unless this user is mid-change.

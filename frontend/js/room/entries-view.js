@@ -25,7 +25,7 @@ class EntryView {
     this.typing = h('p', { class: 'forum-entry__typing', id: `${base}-typing`, hidden: true })
     this.label = h('label', { class: 'govuk-label forum-entry__label', for: this.textarea.id }, [
       this.number, this.where,
-      h('span', { class: 'forum-entry__meta' }, [', added by ', h('span', { class: 'forum-entry__author', text: `${entry.author.name} (${entry.author.agency})${entry.written_input ? ', written input before the forum' : ''}` })])
+      h('span', { class: 'forum-entry__meta' }, [', ', this.credit = h('span', { class: 'forum-entry__author', text: `added by ${entry.author.name} (${entry.author.agency})${entry.written_input ? ', written input before the forum' : ''}` })])
     ])
     this.buttons = {}
     const children = [this.label, this.textarea, this.typing]
@@ -57,6 +57,12 @@ class EntryView {
       this.buttons.remove.element.disabled = !editable
     }
     this.description = `Entry ${index + 1} in ${panel.name}`
+  }
+
+  // "added by … · edited by …", from the room's attribution.
+  setCredit (line) {
+    const text = `${line}${this.entry && this.entry.written_input ? ', written input before the forum' : ''}`
+    if (line && this.credit.textContent !== text) this.credit.textContent = text
   }
 
   setTyping (message) {

@@ -32,6 +32,11 @@ export class EntryActions {
   remove (entryId) {
     const room = this.room
     if (!room.joined) return this.notConnected('remove the entry')
+    room.removals.confirm(entryId, () => this.removeNow(entryId))
+  }
+
+  removeNow (entryId) {
+    const room = this.room
     const view = room.view.view(entryId)
     const siblings = view ? [...view.element.parentElement.children] : []
     const index = view ? siblings.indexOf(view.element) : -1

@@ -13,6 +13,8 @@ import { Refusals } from './refusals.js'
 import { SaveState } from './save-state.js'
 import { EntryActions } from './entry-actions.js'
 import { Facilitation } from './facilitation.js'
+import { Attribution } from './attribution.js'
+import { Removals } from './removals.js'
 
 const ACK_TIMEOUT_MS = 15000
 const RETRY_MS = 1500
@@ -89,6 +91,8 @@ export class LiveRoom {
     this.socket.on('update', message => this.remoteUpdate(message))
     this.socket.on('entries', message => this.remoteEntries(message))
     this.socket.on('presence', message => this.remotePresence(message))
+    this.attribution = new Attribution(this)
+    this.removals = new Removals(this, root.querySelector('[data-removed]'), root.querySelector('[data-removal-notices]'))
     this.facilitation = new Facilitation(this, root)
     window.addEventListener('pagehide', () => {
       if (this.joined) this.socket.emit('leave', { forum: this.forumId })
@@ -104,7 +108,7 @@ export class LiveRoom {
   }
 
   canEdit () {
-    return EDIT_ROLES.has(this.role) && this.stage !== 'locked' && !this.rebuilding
+    return EDIT_ROLES.has(this.role) && this.stage !== 'locked' && this.stage !== 'agree' && !this.rebuilding // Agree: frozen
   }
 
   // The stage or this user's role changed (facilitation state, chair handover, lock), or the
@@ -137,6 +141,8 @@ export class LiveRoom {
       this.presence.me = ack.me.user
       this.applyRemote(ack.update)
       this.entries = ack.entries || []
+      this.attribution.joined(ack)
+      this.removals.joined(ack)
       this.setAccess(ack.forum && ack.forum.stage, ack.me.role, wasRebuilding)
       this.setEntries(this.entries)
       this.facilitation.joined(ack.me)
@@ -241,6 +247,7 @@ export class LiveRoom {
   bindRoot (root, textarea, label) {
     this.rootLabels.set(root, label)
     this.bind(root, textarea)
+    this.attribution.attach(root, textarea)
   }
 
   unbindRoot (root) {
@@ -400,7 +407,7 @@ export class LiveRoom {
     if (!change || !change.by || (this.me && change.by.name === this.me.name && change.by.agency === this.me.agency)) return
     const panel = this.panelsByKey.get(change.panel)
     const panelName = panel ? panel.name : 'a panel'
-    const verb = { added: 'added an entry to', removed: 'removed an entry from', moved: 'moved an entry in' }[change.kind]
+    const verb = { added: 'added an entry to', removed: 'removed an entry from', moved: 'moved an entry in', restored: 'restored an entry to' }[change.kind]
     if (verb) this.announcer.say(`${change.by.agency} ${verb} ${panelName}`)
   }
 
@@ -416,7 +423,9 @@ export class LiveRoom {
   updateTyping () {
     for (const id of this.view.views.keys()) {
       const view = this.view.view(id)
-      if (view) view.setTyping(this.presence.typingMessage(id))
+      if (!view) continue
+      view.setTyping(this.attribution.typingMessage(`entry:${id}`))
+      if (view.entry) view.setCredit(this.attribution.line(`entry:${id}`, view.entry.author))
     }
   }
 

@@ -38,7 +38,8 @@ export class LockedView {
         ['Chair', personName(latest.locked_by)],
         ['Lead worker', lead ? personName(lead) : '—'],
         ['Review date', state.review_date ? formatDate(state.review_date) : '—'],
-        ['SHA-256', h('code', { class: 'forum-hash', text: latest.sha256 })]
+        ['SHA-256', h('code', { class: 'forum-hash', text: latest.sha256 })],
+        ...(latest.proposal_sha256 ? [['Proposal agreed', h('code', { class: 'forum-hash', text: latest.proposal_sha256 })]] : [])
       ].concat(latest.override_reason ? [['Locked despite an objection because', latest.override_reason]] : [])),
       h('p', { class: 'govuk-body' }, [
         h('a', { class: 'govuk-link', href: url, 'data-version-link': '' }, [`See version ${latest.number} and download it`]),

@@ -12,6 +12,7 @@ export class PrioritiseView {
     this.order = [] // the chair's draft ranking (entry ids)
     this.chosen = new Set() // entries ticked as priorities
     this.draftFrom = undefined // the confirmation the draft started from
+    this.arranged = false // the chair has moved something: keep their order
     this.budget = h('p', { class: 'govuk-body govuk-!-font-weight-bold', 'data-votes-left': '' })
     this.list = h('ul', { class: 'govuk-list forum-vote-list', 'aria-labelledby': 'forum-votes-title' })
     this.confirmed = h('div', { 'data-confirmed-priorities': '' })
@@ -74,16 +75,18 @@ export class PrioritiseView {
     this.confirmed.replaceChildren(...children)
   }
 
-  // The chair's draft: starts from the confirmed list (or the tallies), keeps local moves.
+  // The chair's draft: the confirmed list, then the rest in vote order (ties in panel order: the
+  // sort is stable), following the votes as they arrive until the chair moves something.
   draft (state, entries, tallies) {
     const ids = entries.map(e => e.id)
     const byVotes = ids.slice().sort((a, b) => (tallies.get(b) || { votes: 0 }).votes - (tallies.get(a) || { votes: 0 }).votes)
+    const confirmed = state.priorities.map(p => p.entry).filter(id => ids.includes(id))
     if (this.draftFrom !== state.priorities_confirmed_at) {
       this.draftFrom = state.priorities_confirmed_at
-      const confirmed = state.priorities.map(p => p.entry).filter(id => ids.includes(id))
-      this.order = [...confirmed, ...byVotes.filter(id => !confirmed.includes(id))]
       this.chosen = new Set(confirmed)
+      this.arranged = false
     }
+    if (!this.arranged) this.order = [...confirmed, ...byVotes.filter(id => !confirmed.includes(id))]
     this.order = [...this.order.filter(id => ids.includes(id)), ...byVotes.filter(id => !this.order.includes(id))]
     for (const id of this.chosen) if (!ids.includes(id)) this.chosen.delete(id)
     return byVotes
@@ -118,7 +121,7 @@ export class PrioritiseView {
       h('div', { class: 'govuk-hint', id: 'forum-priorities-hint', text: 'Tick the priorities and put them in order, most important first. The list starts in order of votes.' }),
       h('div', { class: 'govuk-checkboxes govuk-checkboxes--small' }, items)
     ])
-    const byVotesButton = button('Order by votes', () => { this.order = byVotes; this.render(this.f.state) }, { key: 'priorities-by-votes' })
+    const byVotesButton = button('Order by votes', () => { this.order = byVotes; this.arranged = true; this.render(this.f.state) }, { key: 'priorities-by-votes' })
     const confirm = button('Confirm priorities', () => this.confirm(), { secondary: false, key: 'priorities-confirm' })
     confirm.disabled = !entries.length
     replaceKeepingFocus(this.chair, [h('div', { class: 'govuk-form-group' }, [fieldset]), buttonGroup([confirm, byVotesButton])])
@@ -128,6 +131,7 @@ export class PrioritiseView {
     const from = this.order.indexOf(id)
     const to = from + step
     if (from < 0 || to < 0 || to >= this.order.length) return
+    this.arranged = true // the chair's own order from now on
     this.order.splice(from, 1)
     this.order.splice(to, 0, id)
     this.render(this.f.state)

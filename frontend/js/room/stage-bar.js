@@ -4,7 +4,7 @@
 // timer start / pause / reset, and handing the chair to another participant.
 import { h } from './dom.js'
 import { STAGES, stageLabel, stageName } from './facilitation-stages.js'
-import { button, buttonGroup, personName, selectField, setMore, setOptions } from './facilitation-dom.js'
+import { button, buttonGroup, formatDate, personName, selectField, setMore, setOptions } from './facilitation-dom.js'
 
 const ROLE_NAMES = { chair: 'chair', contributor: 'contributor', observer: 'observer' }
 
@@ -46,8 +46,12 @@ export class StageBar {
     const handover = selectField('Hand the chair to', [], { key: 'handover-select' })
     this.handoverSelect = handover.select
     this.handoverButton = button('Hand over the chair', () => this.handOver(), { key: 'handover' })
+    this.startForum = button('Start the forum', () => this.startNow(), { key: 'forum-start', secondary: false })
+    this.started = h('p', { class: 'govuk-body govuk-!-margin-bottom-2', 'data-forum-started': '' })
+    this.chairLine.after(this.started)
     this.controls.replaceChildren(
       h('h2', { class: 'govuk-heading-s govuk-!-margin-bottom-2', text: "Chair's controls" }),
+      this.startForum,
       buttonGroup([this.previous, this.next]),
       this.confirmPanel,
       buttonGroup([this.start, this.pause, this.reset]),
@@ -65,8 +69,12 @@ export class StageBar {
     clearInterval(this.tick)
     this.tick = state.timer.running ? setInterval(() => this.renderTimer(), 1000) : null
 
+    this.started.textContent = state.started_at
+      ? `The forum started at ${formatDate(state.started_at, { time: true })}.`
+      : 'The forum has not started: entries added now are written input before the forum.'
     const chair = this.f.isChair()
     this.controls.hidden = !chair
+    this.startForum.hidden = Boolean(state.started_at)
     if (!chair) return
     const before = STAGES[index - 1]
     const after = STAGES[index + 1]
@@ -131,6 +139,14 @@ export class StageBar {
   hideConfirm () {
     this.target = null
     this.confirmPanel.hidden = true
+  }
+
+  async startNow () {
+    const ack = await this.f.act('forum:start', {}, 'Start the forum')
+    if (!ack.ok) return
+    this.f.room.announcer.say('The forum has started')
+    this.started.setAttribute('tabindex', '-1')
+    this.started.focus()
   }
 
   async handOver () {

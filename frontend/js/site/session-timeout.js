@@ -1,9 +1,17 @@
 // Idle session warning: two minutes before the server would sign the user out,
 // show a banner with "Stay signed in". Typing or clicking anywhere (including in
-// the live room, which talks over a socket) keeps the session alive.
+// the live room, which talks over a socket) keeps the session alive, and so does
+// listening: while a live room is joined ([data-listening]) and the page is
+// visible, the session is extended regularly. A hidden or closed page idles out
+// as before; the absolute session lifetime still holds (the server decides).
 
 const WARNING_SECONDS = 120
 const EXTEND_AT_MOST_EVERY_MS = 60_000
+const LISTENING_CHECK_MS = 5_000
+
+function listening () {
+  return document.visibilityState === 'visible' && Boolean(document.querySelector('[data-forum-room][data-listening]'))
+}
 
 function csrfToken () {
   const meta = document.querySelector('meta[name="csrf-token"]')
@@ -49,5 +57,10 @@ export function initSessionTimeout () {
       if (banner.hidden && Date.now() - lastExtended > EXTEND_AT_MOST_EVERY_MS) extend()
     }, { passive: true })
   }
+  // Extend a few times per idle period while someone watches a live room.
+  const listenEvery = Math.min(EXTEND_AT_MOST_EVERY_MS, idleSeconds * 1000 / 4)
+  setInterval(() => {
+    if (listening() && Date.now() - lastExtended >= listenEvery) extend()
+  }, Math.min(LISTENING_CHECK_MS, listenEvery))
   schedule()
 }
