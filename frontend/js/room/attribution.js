@@ -17,8 +17,14 @@ export class Attribution {
     this.credits = new Map() // root -> element showing the plan text's line (entries use their view)
     this.timer = null
     room.socket.on('update', message => this.arrived(message))
-    // This user's own typing (the server does not echo it back): they become a contributor too.
-    room.doc.on('afterTransaction', transaction => {
+    this.watch(room.doc)
+  }
+
+  // This user's own typing (the server does not echo it back): they become a contributor too.
+  // Called again when the room rebuilds its document after a refusal.
+  watch (doc) {
+    const room = this.room
+    doc.on('afterTransaction', transaction => {
       if (transaction.origin !== room.origin || !room.me) return
       const roots = []
       for (const type of transaction.changed.keys()) {

@@ -192,6 +192,7 @@ export class LiveRoom {
     const old = this.doc
     this.doc = new Y.Doc()
     this.watchDoc()
+    this.attribution.watch(this.doc)
     for (const [key, binding] of [...this.bindings]) {
       const textarea = binding.textarea
       binding.destroy()
