@@ -21,6 +21,7 @@ module_people = security_support.module_people
 
 NAMESPACE = "/forum"
 CHAIR_ONLY = {
+    "forum:start",
     "stage:set",
     "chair:handover",
     "timer:start",
@@ -37,6 +38,7 @@ WRITERS = {
     "entry:add",
     "entry:remove",
     "entry:move",
+    "entry:restore",  # the remover, the entry's author or the chair: here the contributor wrote it
     "vote:add",
     "vote:remove",
     "goal:add",
@@ -88,6 +90,7 @@ def payloads(forum_id: int, entry: int, perpetuating: int) -> dict[str, dict]:
         "entry:add": {"forum": f, "panel": "protective"},
         "entry:remove": {"forum": f, "entry": entry},
         "entry:move": {"forum": f, "entry": entry, "direction": "up"},
+        "entry:restore": {"forum": f, "entry": entry},
         "vote:add": {"forum": f, "entry": perpetuating},
         "vote:remove": {"forum": f, "entry": perpetuating},
         "goal:add": {"forum": f, "from_entry": None},
@@ -98,6 +101,7 @@ def payloads(forum_id: int, entry: int, perpetuating: int) -> dict[str, dict]:
         "review:set": {"forum": f, "date": None},
         "stance:set": {"forum": f, "stance": "agree"},
         "stage:set": {"forum": f, "stage": "gather"},
+        "forum:start": {"forum": f},
         "chair:handover": {"forum": f, "user": 999999},
         "timer:start": {"forum": f},
         "timer:pause": {"forum": f},
