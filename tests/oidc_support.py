@@ -31,7 +31,9 @@ ACCOUNTS = [
     {"id": "nurse-forged", "email": "nurse@example.org", "email_verified": True, "tamper": "signature"},
 ]
 
-LOGOUT_FORM = re.compile(r'<form id="op\.logoutForm"[^>]*action="([^"]+)"[^>]*>.*?name="xsrf" value="([^"]+)"', re.S)
+LOGOUT_FORM = re.compile(
+    r'<form id="op\.logoutForm"[^>]*action="([^"]+)"[^>]*>.*?name="xsrf" value="([^"]+)"', re.S
+)
 
 
 class Provider:
@@ -66,7 +68,11 @@ class Provider:
             raise
 
     def sign_in(
-        self, server: LiveServer, account: str | None, http: requests.Session | None = None, edit_callback=None
+        self,
+        server: LiveServer,
+        account: str | None,
+        http: requests.Session | None = None,
+        edit_callback=None,
     ) -> requests.Response:
         """Press "Sign in with …" and, on the council's sign-in page, sign in as account, following
         every redirect (edit_callback may change the URL the provider sends the browser back to)."""
@@ -82,7 +88,9 @@ class Provider:
                 response = http.get(target, allow_redirects=False, timeout=15)
             elif self.asks_who(response) and account is not None and not signed_in:
                 signed_in = True
-                response = http.post(response.url, data={"account": account}, allow_redirects=False, timeout=15)
+                response = http.post(
+                    response.url, data={"account": account}, allow_redirects=False, timeout=15
+                )
             else:
                 break
         response.history = history

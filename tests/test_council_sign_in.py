@@ -123,21 +123,28 @@ def test_an_invited_person_gets_an_account_through_the_invitation_and_lands_in_t
 def forged_state(callback: str) -> str:
     """The callback URL the provider sent the browser to, with its state edited."""
     parts = urlsplit(callback)
-    query = [(name, "forged-" + value if name == "state" else value) for name, value in parse_qsl(parts.query)]
+    query = [
+        (name, "forged-" + value if name == "state" else value) for name, value in parse_qsl(parts.query)
+    ]
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 @pytest.mark.parametrize(
-    ("account", "edit_callback"),
-    [("nurse", forged_state), ("nurse-nonce", None), ("nurse-forged", None)],
+    ("account", "edit_callback", "reason"),
+    [
+        ("nurse", forged_state, "MismatchingStateError"),  # the browser brings back another state
+        ("nurse-nonce", None, "InvalidClaimError"),  # an ID token minted for another request
+        ("nurse-forged", None, "BadSignatureError"),  # an ID token the provider did not sign
+    ],
     ids=["state", "nonce", "signature"],
 )
-def test_a_tampered_state_nonce_or_signature_is_refused(council, staff, account, edit_callback):
+def test_a_tampered_state_nonce_or_signature_is_refused(council, staff, account, edit_callback, reason):
     provider, server = council
     http = requests.Session()
     response = provider.sign_in(server, account, http, edit_callback=edit_callback)
     assert response.status_code == 401, response.text[:300]
     assert "did not complete" in response.text
+    assert f"council sign-in refused: {reason}" in server.log()
     assert signed_in_as(http, server) is None
     assert audit("auth.sign_in") == []
 
@@ -164,7 +171,10 @@ def test_signing_out_ends_the_session_here_and_at_the_provider(council, staff):
     copied = requests.Session()
     copied.cookies.update(http.cookies)
     asked = http.post(f"{server.url}/logout", data={"csrf_token": csrf_token_from(page.text)}, timeout=10)
-    assert asked.url.startswith(f"{provider.issuer}/session/end?") and "Sign out of the test council?" in asked.text
+    assert (
+        asked.url.startswith(f"{provider.issuer}/session/end?")
+        and "Sign out of the test council?" in asked.text
+    )
     [ended] = [entry for entry in provider.log() if entry["kind"] == "end_session"]
     assert ended["client_id"] == CLIENT_ID and ended["post_logout_redirect_uri"] == f"{server.url}/login"
     assert signed_in_as(http, server) is None and signed_in_as(copied, server) is None  # ended here already
