@@ -152,6 +152,8 @@ def test_start_attribution_and_removal_seen_and_undone(browsers, people):
     expect(started).to_have_text(re.compile("has not started"))
     expect(teacher.get_by_role("button", name="Start the forum")).to_have_count(0)  # chair only
     expect(entry_box(teacher, 1, "Perpetuating").locator("xpath=..")).to_contain_text("written input")
+    assert_no_violations(chair)
+    shoot(chair, "not-started")
     chair.get_by_role("button", name="Start the forum").click()
     expect(started).to_have_text(re.compile("The forum started at"))
     expect(chair.get_by_role("button", name="Start the forum")).to_be_hidden()
