@@ -152,6 +152,8 @@ def test_start_attribution_and_removal_seen_and_undone(browsers, people):
     expect(started).to_have_text(re.compile("has not started"))
     expect(teacher.get_by_role("button", name="Start the forum")).to_have_count(0)  # chair only
     expect(entry_box(teacher, 1, "Perpetuating").locator("xpath=..")).to_contain_text("written input")
+    assert_no_violations(chair)
+    shoot(chair, "not-started")
     chair.get_by_role("button", name="Start the forum").click()
     expect(started).to_have_text(re.compile("The forum started at"))
     expect(chair.get_by_role("button", name="Start the forum")).to_be_hidden()
@@ -251,3 +253,40 @@ def test_the_audit_page_fits_a_1280_window_and_passes_axe(browsers, people):
     assert box["x"] >= 0 and box["x"] + box["width"] <= 1280
     assert_no_violations(page)
     shoot(page, "audit")
+
+
+def test_priorities_start_in_vote_order_and_follow_the_votes_until_the_chair_moves_one(browsers, people):
+    setup = forum_with_people(people)
+    fid = setup.forum_id
+    third = add_entry(fid, setup.teacher, "perpetuating")
+    write_text(fid, setup.teacher.id, third.root_name, "No bedtime routine.")
+    path = f"/forums/{fid}"
+    chair = open_room(browsers.signed_in(CHAIR), path)
+    nurse = open_room(browsers.signed_in(HEALTH), path)
+    teacher = open_room(browsers.signed_in(SCHOOL), path)
+    for number, stage in ((2, "Hypothesis"), (3, "Prioritise")):
+        move(chair, stage)
+        stage_is(chair, f"Stage {number} of 6: {stage}")
+    labels = chair.locator(".forum-priority label")
+    late, missed, routine = (
+        "Late nights make mornings hard.",
+        "Missed lessons mean J avoids school.",
+        "No bedtime routine.",
+    )
+    expect(labels).to_have_text([f"{late} (0 votes)", f"{missed} (0 votes)", f"{routine} (0 votes)"])
+
+    # The chair is already looking at the list when the votes arrive: it follows them.
+    stage_is(nurse, "Stage 3 of 6: Prioritise")
+    nurse.get_by_role("button", name=f"Vote for: {routine}", exact=True).click()
+    nurse.get_by_role("button", name=f"Vote for: {missed}", exact=True).click()
+    teacher.get_by_role("button", name=f"Vote for: {missed}", exact=True).click()
+    expect(labels).to_have_text([f"{missed} (2 votes)", f"{routine} (1 vote)", f"{late} (0 votes)"])
+    assert_no_violations(chair)
+
+    # Once the chair moves one, their order stays; Order by votes puts ties in panel order.
+    chair.get_by_role("button", name=f"Move down: {missed}").click()
+    expect(labels).to_have_text([f"{routine} (1 vote)", f"{missed} (2 votes)", f"{late} (0 votes)"])
+    teacher.get_by_role("button", name=f"Vote for: {late}", exact=True).click()
+    expect(labels).to_have_text([f"{routine} (1 vote)", f"{missed} (2 votes)", f"{late} (1 vote)"])
+    chair.get_by_role("button", name="Order by votes").click()
+    expect(labels).to_have_text([f"{missed} (2 votes)", f"{late} (1 vote)", f"{routine} (1 vote)"])

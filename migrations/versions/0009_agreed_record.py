@@ -54,9 +54,10 @@ def _start_existing_forums() -> None:
         if not candidates and stage == "gather" and not versions:
             continue  # not started: its chair starts it
         started = min(candidates) if candidates else _aware(created_at)
-        connection.execute(
-            sa.text("UPDATE forums SET started_at = :at WHERE id = :f"), {"at": started, "f": forum_id}
+        statement = sa.text("UPDATE forums SET started_at = :at WHERE id = :f").bindparams(
+            sa.bindparam("at", type_=sa.DateTime(timezone=True))
         )
+        connection.execute(statement, {"at": started, "f": forum_id})
 
 
 def upgrade():
