@@ -17,7 +17,16 @@ from forum.services.lock import lock_plan
 from forum.services.plan import add_action, set_action
 from forum.services.progress import today_in_london
 from tests.conftest import csrf_token_from
-from tests.lock_factories import CHAIR, HEALTH, OBSERVER, SCHOOL, forum_with_people, make_lockable, write_text
+from tests.lock_factories import (
+    CHAIR,
+    HEALTH,
+    OBSERVER,
+    SCHOOL,
+    agree_on_it,
+    forum_with_people,
+    make_draft,
+    write_text,
+)
 
 pytestmark = pytest.mark.progress
 
@@ -37,7 +46,7 @@ class Locked:
 def locked(people) -> Locked:
     """A forum locked as version 1: the teacher owns three actions (one overdue), the nurse one."""
     setup = forum_with_people(people)
-    make_lockable(setup)
+    make_draft(setup)
     people.user(OUTSIDER, agency="Housing")
     fid = setup.forum_id
     ids = {}
@@ -52,6 +61,7 @@ def locked(people) -> Locked:
             fid, setup.chair, action.id, {"owner": owner.id, "due": today_in_london() + timedelta(days=days)}
         )
         ids[name] = action.id
+    agree_on_it(setup)
     lock_plan(fid, setup.chair)
     _row, version = locked_version(fid, 1)
     gate = next(a["id"] for a in version.document["actions"] if a["what"] == "Meet J at the gate.")

@@ -16,7 +16,7 @@ from forum.services.progress import today_in_london
 from tests.a11y import assert_no_violations
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, chromium_fixture, sign_in  # noqa: F401
 from tests.conftest import LiveServer, People, make_app
-from tests.lock_factories import OBSERVER, SCHOOL, forum_with_people, make_lockable, write_text
+from tests.lock_factories import OBSERVER, SCHOOL, agree_on_it, forum_with_people, make_draft, write_text
 
 pytestmark = [pytest.mark.progress, pytest.mark.browser, pytest.mark.a11y]
 
@@ -33,7 +33,7 @@ def site(migrated_database, tmp_path_factory) -> Iterator[tuple[LiveServer, int]
     app = make_app(path)
     with app.app_context():
         setup = forum_with_people(People(), "RF-2026-PROGRESS")
-        make_lockable(setup)
+        make_draft(setup)
         action = add_action(setup.forum_id, setup.chair)
         write_text(setup.forum_id, setup.chair.id, action.what_root, "Send the attendance letter home.")
         set_action(
@@ -42,6 +42,7 @@ def site(migrated_database, tmp_path_factory) -> Iterator[tuple[LiveServer, int]
             action.id,
             {"owner": setup.teacher.id, "due": today_in_london() - timedelta(days=2)},
         )
+        agree_on_it(setup)
         lock_plan(setup.forum_id, setup.chair)
         server = LiveServer(path, base / "instance").start()
         try:

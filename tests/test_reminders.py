@@ -14,7 +14,7 @@ from forum.services.lock import lock_plan
 from forum.services.plan import add_action, set_action, set_review_date
 from forum.services.progress import record_progress, today_in_london
 from tests.conftest import free_port, sign_in
-from tests.lock_factories import CHAIR, HEALTH, SCHOOL, forum_with_people, make_lockable, write_text
+from tests.lock_factories import CHAIR, HEALTH, SCHOOL, agree_on_it, forum_with_people, make_draft, write_text
 
 pytestmark = pytest.mark.progress
 
@@ -50,7 +50,7 @@ def plan(people):
     """Version 1 with the teacher's actions due in 14 days, in 2 days, 3 days ago, and one done;
     the review in 5 days."""
     setup = forum_with_people(people)
-    make_lockable(setup)
+    make_draft(setup)
     fid, today = setup.forum_id, today_in_london()
     ids = {}
     for name, days in (("soon", 2), ("late", -3), ("finished", -1)):
@@ -61,6 +61,7 @@ def plan(people):
         )
         ids[name] = action.id
     set_review_date(fid, setup.chair, today + timedelta(days=5))
+    agree_on_it(setup)
     lock_plan(fid, setup.chair)
     record_progress(fid, setup.teacher, ids["finished"], "done", "Done.")
     return fid, ids

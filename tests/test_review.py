@@ -17,6 +17,7 @@ from forum.services.downloads import locked_version
 from forum.services.lock import lock_plan, reopen
 from forum.services.plan import add_goal
 from forum.services.progress import record_progress
+from forum.services.stages import set_stage
 from tests.conftest import csrf_token_from
 from tests.lock_factories import (
     CHAIR,
@@ -91,6 +92,7 @@ def test_review_answers_go_into_version_two_with_what_changed(live_server, revie
     chair, nurse, teacher_user = (find_user(e) for e in (CHAIR, HEALTH, SCHOOL))
     goal = add_goal(fid, nurse)
     write_text(fid, nurse.id, goal.root_name, "J joins the school football team.")
+    set_stage(fid, chair, "agree", confirm=True)  # freezes the new draft as the proposal agreed to
     accept_lead(fid, nurse)
     for person in (chair, nurse, teacher_user):
         set_stance(fid, person, "agree", None)

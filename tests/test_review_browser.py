@@ -56,10 +56,10 @@ def test_reopen_review_lock_version_two_and_compare(browsers, people):
     nurse = find_user(HEALTH)
     new_goal = add_goal(fid, nurse)
     write_text(fid, nurse.id, new_goal.root_name, "J plays for the school team.")
+    set_stage(fid, setup.chair, "agree", confirm=True)  # freezes the new draft as the proposal
     accept_lead(fid, nurse)
     for email in (CHAIR, HEALTH, SCHOOL):
         set_stance(fid, find_user(email), "agree", None)
-    set_stage(fid, setup.chair, "agree", confirm=True)
 
     # The chair locks version 2 in the room and follows it to the comparison.
     open_room(chair, f"/forums/{fid}")
