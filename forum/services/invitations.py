@@ -2,7 +2,6 @@
 
 import logging
 import secrets
-import smtplib
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
@@ -16,6 +15,7 @@ from forum.services.accounts import find_user, normalise_email
 from forum.services.administration import aware, get_agency
 from forum.services.audit import record
 from forum.services.forums import get_forum, parse_role, participation
+from forum.services.mail import deliver
 from forum.services.scheduling import may_manage
 from forum.services.signed_links import (
     LinkRefusedError,
@@ -274,15 +274,8 @@ def send_invitation_email(invitation: Invitation, link: str, mail: dict) -> bool
         f"{aware(invitation.expires_at):%d %B %Y}):\n\n{link}\n\n"
         "The forum's information is OFFICIAL-SENSITIVE. Do not forward this email.\n"
     )
-    try:
-        with smtplib.SMTP(mail["MAIL_SERVER"], int(mail.get("MAIL_PORT") or 25), timeout=10) as smtp:
-            if mail.get("MAIL_USE_TLS"):
-                smtp.starttls()
-            if mail.get("MAIL_USERNAME"):
-                smtp.login(mail["MAIL_USERNAME"], mail.get("MAIL_PASSWORD") or "")
-            smtp.send_message(message)
-    except (OSError, smtplib.SMTPException) as error:
-        log.warning("invitation %s: email not sent (%s)", invitation.id, type(error).__name__)
+    if (failure := deliver(message, mail)) is not None:
+        log.warning("invitation %s: email not sent (%s)", invitation.id, failure)
         return False
     record("invitation.email", forum_id=invitation.forum_id, invitation_id=invitation.id)
     db.session.commit()

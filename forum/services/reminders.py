@@ -9,7 +9,6 @@ twice; an email that fails is not recorded and is tried on the next run.
 """
 
 import logging
-import smtplib
 from dataclasses import dataclass
 from datetime import date, timedelta
 from email.message import EmailMessage
@@ -22,6 +21,7 @@ from forum.models import ActionProgress, Forum, ProgressStatus, ReminderKind, Re
 from forum.models.facilitation import Action
 from forum.models.version import PlanVersion
 from forum.services.audit import record
+from forum.services.mail import deliver
 from forum.services.progress import latest_version
 from forum.services.stages import current_chair, read_plan
 
@@ -142,15 +142,8 @@ def _email(reminder: Reminder, mail: dict) -> bool:
         else ""
     )
     message.set_content(reminder.body + (f"\n{link}\n" if link else "") + "\nDo not forward this email.\n")
-    try:
-        with smtplib.SMTP(mail["MAIL_SERVER"], int(mail.get("MAIL_PORT") or 25), timeout=10) as smtp:
-            if mail.get("MAIL_USE_TLS"):
-                smtp.starttls()
-            if mail.get("MAIL_USERNAME"):
-                smtp.login(mail["MAIL_USERNAME"], mail.get("MAIL_PASSWORD") or "")
-            smtp.send_message(message)
-    except (OSError, smtplib.SMTPException) as error:
-        log.warning("reminder %s: email not sent (%s)", reminder.key, type(error).__name__)
+    if (failure := deliver(message, mail)) is not None:
+        log.warning("reminder %s: email not sent (%s)", reminder.key, failure)
         return False
     return True
 
