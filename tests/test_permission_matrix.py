@@ -2,11 +2,13 @@
 docs/protocol.md's "who may send what" says, and nothing stored changes on a refusal (issue 15)."""
 
 import base64
+from pathlib import Path
 
 import pytest
 import socketio
 from pycrdt import Doc, Text
 
+from forum.realtime import events
 from forum.realtime.namespace import ForumNamespace
 from forum.services.entries import add_entry
 from tests import security_support
@@ -123,6 +125,17 @@ def test_the_tables_name_every_event_once():
     assert set(payloads(1, 1, 1)) == set(ForumNamespace.EVENTS)
 
 
+def test_the_event_table_says_who_may_send_each_event_as_the_protocol_does():
+    declared = {
+        events.CHAIR: CHAIR_ONLY,
+        events.WRITER: WRITERS,
+        events.NOMINEE: NOMINEE_ONLY,
+        events.PARTICIPANT: EVERY_PARTICIPANT,
+    }
+    for who, names in declared.items():
+        assert {name for name, event in events.EVENTS.items() if event.who == who} == names, who
+
+
 @pytest.fixture(scope="module")
 def room(module_app, module_people, tmp_path_factory):
     setup = forum_with_people(module_people, "RF-MATRIX")
@@ -168,3 +181,24 @@ def test_every_event_gets_exactly_the_protocols_refusal_and_a_refusal_changes_no
     finally:
         client.disconnect()
     assert not wrong, wrong
+
+
+def protocol_rows() -> dict[str, tuple[str, str, str]]:
+    """docs/protocol.md's "Every client event" table: event -> (who, limit, the room is told)."""
+    text = (Path(__file__).parent.parent / "docs" / "protocol.md").read_text(encoding="utf-8")
+    section = text.split("## Every client event", 1)[1].split("\n## ", 1)[0]
+    rows = {}
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 4 and cells[0].startswith("`"):
+            rows[cells[0].strip("`")] = (cells[1], cells[2], cells[3])
+    return rows
+
+
+def test_the_protocol_and_the_event_table_name_the_same_events_senders_and_limits():
+    rows = protocol_rows()
+    assert set(rows) == set(events.EVENTS)
+    for name, event in events.EVENTS.items():
+        who, limit, _told = rows[name]
+        assert who == event.who, name
+        assert limit == f"{event.max_bytes // 1024} KiB", name

@@ -18,8 +18,10 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from forum.extensions import db
-from forum.realtime import facilitation, schemas
+from forum.realtime import schemas
+from forum.realtime.events import EVENTS as EVENT_TABLE
 from forum.realtime.namespace import ForumNamespace
+from forum.realtime.payloads import MAX_ID
 from forum.services.documents import document_texts
 from forum.services.entries import add_entry
 from tests import security_support
@@ -40,13 +42,8 @@ UNCHANGED_TABLES_EXCLUDED = {"audit_events", "alembic_version", "frozen_clients"
 
 
 def event_fields() -> dict[str, dict[str, tuple[str, bool, bool]]]:
-    """Every event the namespace dispatches: field name -> (kind, optional, nullable)."""
-    fields = {}
-    for event, schema in schemas.SCHEMAS.items():
-        fields[event] = {name: (f.kind, f.optional, f.nullable) for name, f in schema.fields.items()}
-    for event, args in facilitation.EVENT_SCHEMAS.items():
-        fields[event] = {name: (a.kind, a.optional, a.nullable) for name, a in args.items()}
-    return fields
+    """Every event of the event table: field name -> (kind, optional, nullable)."""
+    return {name: event.fields for name, event in EVENT_TABLE.items()}
 
 
 FIELDS = event_fields()
@@ -86,7 +83,7 @@ def value_of(kind: str, forum_id: int):
     """A well-typed value for a field kind; random, so mostly pointing at nothing real."""
     small_id = st.integers(min_value=1, max_value=12)
     if kind == "id":
-        return st.one_of(st.just(forum_id), small_id, st.integers(min_value=1, max_value=schemas.MAX_ID))
+        return st.one_of(st.just(forum_id), small_id, st.integers(min_value=1, max_value=MAX_ID))
     if kind == "ids":
         return st.lists(small_id, max_size=4)
     if kind == "base64":

@@ -1,6 +1,11 @@
-"""The live forum room: the Socket.IO namespace /forum. Thin: validate → check → service → emit."""
+"""The live forum room: the Socket.IO namespace /forum, a dispatcher over the event table (events.py).
+
+Every event: rate limit → payload model → joined? → service → one commit → reply → tell the room.
+Only connecting, joining, sending a document update, syncing and leaving have handlers of their own.
+"""
 
 import base64
+import functools
 import logging
 import uuid
 
@@ -12,31 +17,23 @@ from forum import metrics
 from forum.auth.session import session_key
 from forum.extensions import db, socketio
 from forum.realtime import schemas
-from forum.realtime.facilitation import FACILITATION_EVENTS, FacilitationEvents
+from forum.realtime.events import ENTRIES, EVENTS, FACILITATION, PRESENCE, Call, Event
 from forum.realtime.limits import connection_guard, rate_limited_reply, refusal_code, unknown_event_reply
-from forum.services import ServiceError
+from forum.realtime.payloads import parse
+from forum.services import ServiceError, votes
 from forum.services.accounts import session_user_id
 from forum.services.attribution import contributors
 from forum.services.audit import record
 from forum.services.documents import LiveDocument, Person, RoomRegistry, accept_update
-from forum.services.entries import (
-    active_entries,
-    add_entry,
-    entry_dict,
-    entry_of_forum,
-    member,
-    move_entry,
-    remove_entry,
-    removed_dict,
-    removed_entries,
-    restore_entry,
-)
+from forum.services.entries import active_entries, entry_dict, member, removed_dict, removed_entries
+from forum.services.facilitation import facilitation_state
 from forum.services.forums import get_forum
+from forum.services.lock import LockRefusedError
 from forum.services.presence import SharedPresence
 
 log = logging.getLogger(__name__)
 
-REGISTRY_KEY = "forum_rooms"
+REGISTRY_KEY = schemas.REGISTRY_KEY
 PRESENCE_DELAY = 0.1  # seconds: presence changes within it reach the room as one message
 
 
@@ -55,6 +52,7 @@ def registry() -> RoomRegistry:
         )
         created.disconnect_hook = lambda sid: socketio.server.disconnect(sid, namespace=schemas.NAMESPACE)
         created.relay = relay_to_own_clients
+        created.broadcast = broadcast
         rooms = current_app.extensions.setdefault(REGISTRY_KEY, created)
         if rooms is created and presence is not None:
             socketio.start_background_task(presence.keep_alive, socketio.sleep)
@@ -63,6 +61,11 @@ def registry() -> RoomRegistry:
 
 def room_name(forum_id: int) -> str:
     return f"forum:{forum_id}"
+
+
+def broadcast(event: str, payload: dict, forum_id: int, skip_sid: str | None = None) -> None:
+    """Send a server event to everyone in a forum's room (on every process), or one socket (`to`)."""
+    socketio.emit(event, payload, to=room_name(forum_id), skip_sid=skip_sid, namespace=schemas.NAMESPACE)
 
 
 def relay_to_own_clients(forum_id: int, update: bytes) -> None:
@@ -81,11 +84,23 @@ def ok(**fields) -> dict:
 
 
 def refusal(error: ServiceError) -> dict:
-    return {"ok": False, "error": {"code": error.code, "message": error.message}}
+    refused = {"code": error.code, "message": error.message}
+    if isinstance(error, LockRefusedError):
+        refused["reasons"] = [reason.as_dict() for reason in error.reasons]
+    return {"ok": False, "error": refused}
 
 
 def b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
+
+
+def vote_budget() -> int:
+    return int(current_app.config.get("VOTE_BUDGET", votes.DEFAULT_VOTE_BUDGET))
+
+
+def person_of(user) -> dict:
+    """Who made a change, as the room is told."""
+    return {"user": user.id, "name": user.full_name, "agency": user.agency.name}
 
 
 def origin_allowed() -> bool:
@@ -97,27 +112,16 @@ def origin_allowed() -> bool:
     return origin.rstrip("/") in [item.rstrip("/") for item in allowed]
 
 
-class ForumNamespace(FacilitationEvents, Namespace):
+class ForumNamespace(Namespace):
     """Socket.IO events of the live forum room; see docs/protocol.md."""
 
-    EVENTS = {
-        schemas.JOIN: "on_join",
-        schemas.UPDATE: "on_update",
-        schemas.ENTRY_ADD: "on_entry_add",
-        schemas.ENTRY_REMOVE: "on_entry_remove",
-        schemas.ENTRY_MOVE: "on_entry_move",
-        schemas.ENTRY_RESTORE: "on_entry_restore",
-        schemas.FOCUS: "on_focus",
-        schemas.LEAVE: "on_leave",
-        schemas.SYNC: "on_sync",
-        **FACILITATION_EVENTS,
-    }
+    EVENTS: dict[str, Event] = EVENTS
+    SPECIAL = {"join": "on_join", "update": "on_update", "sync": "on_sync", "leave": "on_leave"}
 
     def trigger_event(self, event, *args):
-        """Dispatch by the table above, so names with ':' (entry:add) reach their on_ method.
+        """Dispatch by the event table, after the connection's rate limit.
 
-        Every event first passes the connection's rate limit; a connection refused too often for
-        its own fault is disconnected (forum/realtime/limits.py).
+        A connection refused too often for its own fault is disconnected (forum/realtime/limits.py).
         """
         sid = args[0] if args else None
         if event in ("connect", "disconnect"):
@@ -128,13 +132,15 @@ class ForumNamespace(FacilitationEvents, Namespace):
         if connection is None:
             return None  # not a connection of this namespace (any more)
         guard = connection_guard(app)
-        handler_name = self.EVENTS.get(event)
+        spec = self.EVENTS.get(event)
         if not guard.admit(connection):
             reply = rate_limited_reply()
-        elif handler_name is None:
+        elif spec is None:
             reply = unknown_event_reply()
         else:
-            reply = self.socketio._handle_event(getattr(self, handler_name), event, self.namespace, *args)
+            special = self.SPECIAL.get(event)
+            handler = getattr(self, special) if special else functools.partial(self._dispatch, spec)
+            reply = self.socketio._handle_event(handler, event, self.namespace, *args)
         if guard.refused(connection, refusal_code(reply)):
             log.warning("socket %s disconnected: too many refused events", sid)
             self.server.disconnect(sid, namespace=self.namespace)
@@ -144,6 +150,35 @@ class ForumNamespace(FacilitationEvents, Namespace):
         """The Flask app of a connection (trigger_event runs outside any app context)."""
         environ = self.server.get_environ(sid, namespace=self.namespace) if sid else None
         return environ.get("flask.app") if environ else None
+
+    # The generic event: validate, require a joined connection, run the service, commit once, tell.
+
+    def _dispatch(self, spec: Event, payload=None) -> dict:
+        try:
+            data = parse(spec.name, spec.payload, payload, spec.max_bytes)
+            call = Call(request.sid, current_user, data, self._joined(data.forum), vote_budget())
+            outcome = spec.service(call)
+            db.session.commit()  # the edge of the event: its one unit of work
+        except ServiceError as error:
+            db.session.rollback()
+            return refusal(error)
+        if spec.then is not None and (seeded := spec.then(call, outcome)) is not None:
+            update, roots = seeded
+            relayed = {"forum": call.forum_id, "update": b64(update), "by": current_user.id, "roots": roots}
+            broadcast(schemas.SERVER_UPDATE, relayed, call.forum_id)
+        reply = ok(**spec.reply(outcome))
+        self._tell(spec, call, outcome)
+        return reply
+
+    def _tell(self, spec: Event, call: Call, outcome) -> None:
+        if FACILITATION in spec.tell:
+            self.emit_facilitation(call.forum_id, by=person_of(current_user))
+        if ENTRIES in spec.tell:
+            self._emit_entries(call.forum_id, spec.change, outcome)
+        if PRESENCE in spec.tell:
+            self._emit_presence(call.live)
+
+    # The special events
 
     def on_connect(self, auth=None):
         """Refuse a connection without a signed-in user or from a foreign Origin."""
@@ -161,18 +196,16 @@ class ForumNamespace(FacilitationEvents, Namespace):
         for live in registry().disconnected(request.sid):
             record("forum.leave", actor_id=user_id, forum_id=live.forum_id, reason="disconnect")
             self._emit_presence(live)
-        db.session.commit()
-
-    # Each handler: validate the payload, check who is asking, call a service, emit.
+        db.session.commit()  # the edge of the disconnect: its audit rows
 
     def on_join(self, payload=None):
         try:
-            data = schemas.validate(schemas.JOIN, payload)
-            forum_id = data["forum"]
-            participant = member(forum_id, current_user)
-            forum = get_forum(forum_id)
+            data = parse("join", EVENTS["join"].payload, payload, EVENTS["join"].max_bytes)
+            participant = member(data.forum, current_user)
+            forum = get_forum(data.forum)
         except ServiceError as error:
             return refusal(error)
+        forum_id = forum.id
         person = Person(
             user=current_user.id,
             name=current_user.full_name,
@@ -185,7 +218,7 @@ class ForumNamespace(FacilitationEvents, Namespace):
         live = registry().joined(request.sid, forum_id, person)
         join_room(room_name(forum_id))
         try:
-            missing, server_sv = live.sync_for(data.get("sv", b""))
+            missing, server_sv = live.sync_for(data.sv)
         except ServiceError as error:
             if not was_in:
                 registry().left(request.sid, forum_id)
@@ -210,7 +243,7 @@ class ForumNamespace(FacilitationEvents, Namespace):
             update=b64(missing),
             sv=b64(server_sv),
         )
-        db.session.commit()
+        db.session.commit()  # the edge of the join: its audit row
         reply["presence"] = live.people()
         self._emit_presence(live)
         self.emit_facilitation(forum_id, to=request.sid)
@@ -218,10 +251,10 @@ class ForumNamespace(FacilitationEvents, Namespace):
 
     def on_update(self, payload=None):
         try:
-            data = schemas.validate(schemas.UPDATE, payload)
-            live = self._joined(data["forum"])
+            data = parse("update", EVENTS["update"].payload, payload, EVENTS["update"].max_bytes)
+            live = self._joined(data.forum)
             user_id = self._signed_in_user_id()
-            roots = accept_update(live, user_id, data["update"])
+            roots = accept_update(live, user_id, data.update)  # stored by group commit, then here
         except ServiceError as error:
             metrics.update_refused(error.code)
             return refusal(error)
@@ -238,79 +271,23 @@ class ForumNamespace(FacilitationEvents, Namespace):
     def on_sync(self, payload=None):
         """What the client lacks (by its state vector), and the server's state vector: the periodic re-sync."""
         try:
-            data = schemas.validate(schemas.SYNC, payload)
-            live = self._joined(data["forum"])
-            missing, server_sv = live.sync_for(data["sv"], fresh=False)
+            data = parse("sync", EVENTS["sync"].payload, payload, EVENTS["sync"].max_bytes)
+            live = self._joined(data.forum)
+            missing, server_sv = live.sync_for(data.sv, fresh=False)
         except ServiceError as error:
             return refusal(error)
         return ok(update=b64(missing), sv=b64(server_sv))
 
-    def on_entry_add(self, payload=None):
-        try:
-            data = schemas.validate(schemas.ENTRY_ADD, payload)
-            live = self._joined(data["forum"])
-            entry = add_entry(live.forum_id, current_user, data["panel"])
-        except ServiceError as error:
-            return refusal(error)
-        reply = ok(entry=entry_dict(entry))
-        self._emit_entries(live.forum_id, "added", entry)
-        return reply
-
-    def on_entry_remove(self, payload=None):
-        try:
-            data = schemas.validate(schemas.ENTRY_REMOVE, payload)
-            live = self._joined(data["forum"])
-            entry = remove_entry(live.forum_id, current_user, data["entry"])
-        except ServiceError as error:
-            return refusal(error)
-        self._emit_entries(live.forum_id, "removed", entry)
-        return ok()
-
-    def on_entry_move(self, payload=None):
-        try:
-            data = schemas.validate(schemas.ENTRY_MOVE, payload)
-            live = self._joined(data["forum"])
-            entry = move_entry(live.forum_id, current_user, data["entry"], data["direction"])
-        except ServiceError as error:
-            return refusal(error)
-        self._emit_entries(live.forum_id, "moved", entry)
-        return ok()
-
-    def on_entry_restore(self, payload=None):
-        try:
-            data = schemas.validate(schemas.ENTRY_RESTORE, payload)
-            live = self._joined(data["forum"])
-            entry = restore_entry(live.forum_id, current_user, data["entry"])
-        except ServiceError as error:
-            return refusal(error)
-        self._emit_entries(live.forum_id, "restored", entry)
-        return ok()
-
-    def on_focus(self, payload=None):
-        try:
-            data = schemas.validate(schemas.FOCUS, payload)
-            live = self._joined(data["forum"])
-            member(live.forum_id, current_user)
-            if data["entry"] is not None:
-                entry_of_forum(live.forum_id, data["entry"])
-        except ServiceError as error:
-            return refusal(error)
-        person = live.clients.get(request.sid)
-        if person is not None:
-            person.editing = data["entry"]
-        self._emit_presence(live)
-        return ok()
-
     def on_leave(self, payload=None):
         try:
-            data = schemas.validate(schemas.LEAVE, payload)
-            self._joined(data["forum"])
+            data = parse("leave", EVENTS["leave"].payload, payload, EVENTS["leave"].max_bytes)
+            self._joined(data.forum)
         except ServiceError as error:
             return refusal(error)
-        live = registry().left(request.sid, data["forum"])
-        leave_room(room_name(data["forum"]))
-        record("forum.leave", actor_id=current_user.id, forum_id=data["forum"], reason="leave")
-        db.session.commit()
+        live = registry().left(request.sid, data.forum)
+        leave_room(room_name(data.forum))
+        record("forum.leave", actor_id=current_user.id, forum_id=data.forum, reason="leave")
+        db.session.commit()  # the edge of the leave: its audit row
         if live is not None:
             self._emit_presence(live)
         return ok()
@@ -344,8 +321,20 @@ class ForumNamespace(FacilitationEvents, Namespace):
             raise ServiceError("Join the forum first.", code="not_joined")
         return live
 
-    def _emit_entries(self, forum_id: int, kind: str, entry) -> None:
+    # Telling the room
+
+    def emit_facilitation(self, forum_id: int, to: str | None = None, by: dict | None = None) -> None:
+        """Send the forum's facilitation state to one connection, or to the whole room; `by` is who
+        made the change that the state follows (None when nobody did: a join, a role change)."""
         self.socketio.emit(
+            schemas.SERVER_FACILITATION,
+            {**facilitation_state(forum_id, vote_budget()), "by": by},
+            to=to or room_name(forum_id),
+            namespace=self.namespace,
+        )
+
+    def _emit_entries(self, forum_id: int, kind: str, entry) -> None:
+        broadcast(
             schemas.SERVER_ENTRIES,
             {
                 "forum": forum_id,
@@ -356,15 +345,10 @@ class ForumNamespace(FacilitationEvents, Namespace):
                     "entry": entry.id,
                     "panel": entry.panel,
                     "author": entry.author_id,
-                    "by": {
-                        "user": current_user.id,
-                        "name": current_user.full_name,
-                        "agency": current_user.agency.name,
-                    },
+                    "by": person_of(current_user),
                 },
             },
-            to=room_name(forum_id),
-            namespace=self.namespace,
+            forum_id,
         )
 
     def _emit_presence(self, live: LiveDocument) -> None:
@@ -381,11 +365,6 @@ class ForumNamespace(FacilitationEvents, Namespace):
     def _send_presence(self, app, live: LiveDocument) -> None:
         self.socketio.sleep(PRESENCE_DELAY)
         live.presence_due = False
-        with app.app_context():  # several processes: presence reads roles from the database
+        with app.app_context():  # presence reads roles from the database
             people = live.people()
-        self.socketio.emit(
-            schemas.SERVER_PRESENCE,
-            {"forum": live.forum_id, "people": people},
-            to=room_name(live.forum_id),
-            namespace=self.namespace,
-        )
+        broadcast(schemas.SERVER_PRESENCE, {"forum": live.forum_id, "people": people}, live.forum_id)

@@ -8,16 +8,13 @@ removed participant is refused on join.
 
 from flask import current_app
 
-from forum.extensions import socketio
-from forum.realtime.schemas import NAMESPACE, SERVER_PRESENCE
+from forum.realtime.schemas import REGISTRY_KEY, SERVER_FACILITATION, SERVER_PRESENCE
 from forum.services import votes
 from forum.services.facilitation import facilitation_state
 from forum.services.signals import participation_changed, session_ended
 
 
 def _rooms():
-    from forum.realtime.namespace import REGISTRY_KEY
-
     return current_app.extensions.get(REGISTRY_KEY)
 
 
@@ -36,8 +33,8 @@ def close_forum_sockets(_sender, forum_id: int, user_id: int, role: str | None) 
     """A removed user's sockets in a forum are closed; after a role change the room is told at once.
 
     Every event checks the role in the database, so the new role applies to the next event anyway;
-    telling the room updates presence and lets the user's page switch to (or from) read-only.
-    Returns how many of the user's sockets were in the forum.
+    telling the room updates presence (which reads roles from the database) and lets the user's page
+    switch to (or from) read-only. Returns how many of the user's sockets were in the forum.
     """
     rooms = _rooms()
     if rooms is None or rooms.disconnect_hook is None:
@@ -47,29 +44,11 @@ def close_forum_sockets(_sender, forum_id: int, user_id: int, role: str | None) 
     if role is None:
         for sid in sids:
             rooms.disconnect_hook(sid)
-    elif live is not None:
-        for sid in sids:
-            if (person := live.clients.get(sid)) is not None:
-                person.role = role
-        _tell_room(live)
+    elif live is not None and rooms.broadcast is not None:
+        budget = int(current_app.config.get("VOTE_BUDGET", votes.DEFAULT_VOTE_BUDGET))
+        rooms.broadcast(SERVER_PRESENCE, {"forum": forum_id, "people": live.people()}, forum_id)
+        rooms.broadcast(SERVER_FACILITATION, {**facilitation_state(forum_id, budget), "by": None}, forum_id)
     return len(sids)
-
-
-def _tell_room(live) -> None:
-    from forum.realtime import namespace
-    from forum.realtime.facilitation import SERVER_FACILITATION
-
-    budget = int(current_app.config.get("VOTE_BUDGET", votes.DEFAULT_VOTE_BUDGET))
-    room = namespace.room_name(live.forum_id)
-    socketio.emit(
-        SERVER_PRESENCE, {"forum": live.forum_id, "people": live.people()}, to=room, namespace=NAMESPACE
-    )
-    socketio.emit(
-        SERVER_FACILITATION,
-        {**facilitation_state(live.forum_id, budget), "by": None},
-        to=room,
-        namespace=NAMESPACE,
-    )
 
 
 def subscribe() -> None:

@@ -18,7 +18,7 @@ from forum.services import ServiceError
 from forum.services.connections import Connection, Connections
 from forum.services.crdt_updates import check_integrated, state_vector
 from forum.services.group_commit import GroupCommit
-from forum.services.presence import SharedPresence
+from forum.services.presence import SharedPresence, merge_people, participant_roles
 
 log = logging.getLogger(__name__)
 
@@ -451,13 +451,24 @@ class LiveDocument:
             log.exception("compaction of forum %s failed", self.forum_id)
 
     def people(self) -> list[dict]:
-        """Who is in the room: one line per user, the most recent focus wins."""
-        by_user: dict[int, Person] = {}
-        for person in self.clients.values():
-            if person.user not in by_user or person.editing is not None:
-                by_user[person.user] = person
-        mine = [person.as_dict() for person in sorted(by_user.values(), key=lambda p: (p.name, p.user))]
-        return mine if self.presence is None else self.presence.everyone(self.forum_id, mine)
+        """Who is in the room: one line per user, the most recent focus wins; roles as stored now
+        (a chair handover or a role change on any process shows at once)."""
+        mine = merge_people([person.as_dict() for person in list(self.clients.values())])
+        people = mine if self.presence is None else self.presence.everyone(self.forum_id, mine)
+        roles = participant_roles(self.forum_id)
+        return [{**person, "role": roles.get(person["user"], person["role"])} for person in people]
+
+    def focus(self, sid: str, entry_id: int | None) -> None:
+        """Note what a connection is writing in (an entry, or None), for presence."""
+        if (person := self.clients.get(sid)) is not None:
+            person.editing = entry_id
+
+    def text_of(self, root: str) -> str:
+        """The text of a root as it stands, with what other processes stored (empty if none)."""
+        with self.lock:
+            self.refresh()
+            self.catch_up()
+            return str(self.doc.get(root, type=Text)) if root in self.doc else ""
 
 
 class RoomRegistry:
@@ -480,6 +491,7 @@ class RoomRegistry:
         self.connections = Connections()  # every socket of this process, one record each
         self.disconnect_hook = None  # set by the realtime layer: callable(sid)
         self.relay = None  # set by the realtime layer: callable(forum id, update) to this process's clients
+        self.broadcast = None  # set by the realtime layer: callable(event, payload, forum id) to a room
         self._lock = threading.Lock()
 
     def room(self, forum_id: int) -> LiveDocument:

@@ -101,7 +101,4 @@ class SharedPresence:
                 self.redis.hdel(key, process)  # a process that died without saying goodbye
                 continue
             people.extend(json.loads(published[process.encode()]))
-        roles = participant_roles(forum_id)
-        for person in people:
-            person["role"] = roles.get(person["user"], person["role"])
         return merge_people(people)
