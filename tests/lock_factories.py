@@ -8,9 +8,10 @@ from pathlib import Path
 import jsonschema
 from pycrdt import Doc, Text
 
+from forum.live.room import accept_update
+from forum.live.rooms import Rooms
 from forum.services.accounts import find_user
 from forum.services.agreement import accept_lead, nominate_lead, set_stance
-from forum.services.documents import RoomRegistry, accept_update
 from forum.services.entries import add_entry
 from forum.services.plan import add_action, add_goal, set_action, set_review_date
 from forum.services.stages import set_stage
@@ -37,7 +38,7 @@ def write_text(forum_id: int, user_id: int, root: str, text: str) -> None:
     """Store a CRDT update that writes text into a new root, as an accepted client update would be."""
     doc = Doc()
     doc[root] = Text(text)
-    accept_update(RoomRegistry().room(forum_id), user_id, doc.get_update())
+    accept_update(Rooms().room(forum_id), user_id, doc.get_update())
 
 
 def _person(people, email: str, agency: str, name: str):

@@ -14,13 +14,13 @@ from pycrdt import Doc, Text, get_update
 from sqlalchemy import select
 
 from forum.extensions import db
+from forum.live.updates import read_var_uint
 from forum.models import DocumentUpdate, FrozenClient
-from forum.services.crdt_updates import read_var_uint
-from forum.services.documents import SqlDocumentStore
 from forum.services.forums import add_participant
 from tests.conftest import LiveServer
 from tests.live_clients import RoomClient, eventually
 from tests.lock_factories import CHAIR, HEALTH, OBSERVER, SCHOOL, forum_with_people, make_lockable
+from tests.stored import stored
 from tests.test_lock_live import connected, run
 
 pytestmark = pytest.mark.lock
@@ -57,7 +57,7 @@ def lacking(doc: Doc, updates) -> int:
 
 def stored_doc(forum_id: int) -> Doc:
     db.session.rollback()
-    return SqlDocumentStore().load(forum_id)[0]
+    return stored(forum_id).doc()
 
 
 def stored_text(forum_id: int, root: str) -> str:

@@ -1,4 +1,4 @@
-"""Group commit of live document updates (forum/services/group_commit.py), in-process with real threads.
+"""Group commit of live document updates (forum/live/group_commit.py), in-process with real threads.
 
 Each thread has its own app context and so its own database session, as each Socket.IO handler has.
 """
@@ -10,10 +10,12 @@ from pycrdt import Doc, Text
 from sqlalchemy import func, select, text
 
 from forum.extensions import db
+from forum.live.room import accept_update
+from forum.live.rooms import Rooms
 from forum.models import AuditEvent, DocumentUpdate, Forum, Stage
 from forum.services import ServiceError
-from forum.services.documents import RoomRegistry, accept_update, document_texts
 from forum.services.entries import add_entry
+from tests.stored import document_texts
 
 pytestmark = pytest.mark.scale
 
@@ -58,7 +60,7 @@ def run_threads(app, jobs) -> list:
 def test_concurrent_updates_share_transactions_and_memory_equals_the_database(app, people):
     chair = people.user("chair@example.org")
     forum_ids = [people.forum(f"RF-G{n}").id for n in range(3)]
-    rooms = RoomRegistry()
+    rooms = Rooms()
     lives = [rooms.room(forum_id) for forum_id in forum_ids]
     writers = 24
     entries_in(chair, [forum_ids[n % 3] for n in range(writers)])
@@ -88,7 +90,7 @@ def test_concurrent_updates_share_transactions_and_memory_equals_the_database(ap
 def test_a_locked_forum_in_a_batch_refuses_only_its_own_updates(app, people):
     chair = people.user("chair@example.org")
     open_id, locked_id = people.forum("RF-OPEN").id, people.forum("RF-LOCKED").id
-    rooms = RoomRegistry()
+    rooms = Rooms()
     open_live, locked_live = rooms.room(open_id), rooms.room(locked_id)
     entries_in(chair, [open_id if n % 2 else locked_id for n in range(8)])
     db.session.get(Forum, locked_id).stage = Stage.LOCKED
@@ -116,7 +118,7 @@ def test_a_failed_commit_is_reported_to_every_author_and_memory_is_rolled_back(a
     watcher = people.user("watcher@example.org", agency="Police")
     forum_id = people.forum("RF-FAIL").id
     watched_id = people.forum("RF-WATCHED", **{"watcher@example.org": "observer"}).id
-    rooms = RoomRegistry()
+    rooms = Rooms()
     live, watched = rooms.room(forum_id), rooms.room(watched_id)
     entries_in(chair, [forum_id] * 8 + [watched_id])
     author = Doc()

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from forum.extensions import db
 from forum.models import AuditEvent, DocumentUpdate, Entry
-from forum.services.documents import document_texts
 from tests.live_clients import RoomClient, b64
+from tests.stored import document_texts
 
 
 def seeded_forum(people) -> int:

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from forum.extensions import db
 from forum.models import AuditEvent, DocumentUpdate, Entry
-from forum.services.documents import SqlDocumentStore, document_texts
 from tests.live_clients import RoomClient, eventually
+from tests.stored import document_texts, stored
 
 PANELS = ["presenting", "predisposing", "precipitating", "perpetuating", "protective", "plan"]
 AGENCIES = ["Health", "Education", "Police", "Housing"]
@@ -86,11 +86,11 @@ def test_twenty_clients_typing_converge_with_the_database(live_server, people):
 def not_stored(forum_id: int, updates: set[bytes]) -> int:
     """How many of these updates the stored document lacks (whether in the log or compacted)."""
     db.session.rollback()
-    stored = SqlDocumentStore().load(forum_id)[0].get_update()
+    in_store = stored(forum_id).doc().get_update()
     lacking = 0
     for update in updates:
         probe = Doc()
-        probe.apply_update(stored)
+        probe.apply_update(in_store)
         before = probe.get_update()
         probe.apply_update(update)
         lacking += probe.get_update() != before
@@ -220,15 +220,16 @@ def test_compaction_keeps_the_document_and_a_locked_forum_refuses_updates(app, p
     """In-process: the store compacts into a snapshot, and reloads the same document from it."""
     from pycrdt import Doc, Text
 
+    from forum.live.room import accept_update
+    from forum.live.rooms import Rooms
     from forum.models import DocumentSnapshot, Forum, Stage
     from forum.services import ServiceError
-    from forum.services.documents import RoomRegistry, accept_update
     from forum.services.entries import add_entry
 
     chair = people.user("chair@example.org")
     forum_id = people.forum("RF-C").id
     root = add_entry(forum_id, chair, "presenting").root_name  # a root must name one of the forum's entries
-    rooms = RoomRegistry(compact_every=5)
+    rooms = Rooms(compact_every=5)
     live = rooms.room(forum_id)
     author = Doc()
     text = author.get(root, type=Text)
@@ -240,7 +241,7 @@ def test_compaction_keeps_the_document_and_a_locked_forum_refuses_updates(app, p
     assert db.session.scalar(select(db.func.count(DocumentUpdate.id))) == 2
     expected = {root: "".join(f"{n}," for n in range(12))}
     assert document_texts(forum_id) == expected
-    assert RoomRegistry().room(forum_id).doc.get(root, type=Text).to_py() == expected[root]
+    assert Rooms().room(forum_id).doc.get(root, type=Text).to_py() == expected[root]
 
     db.session.get(Forum, forum_id).stage = Stage.LOCKED
     db.session.commit()

@@ -14,7 +14,6 @@ from forum.extensions import db
 from forum.models import AuditEvent, Forum, Stage
 from forum.models.version import PlanVersion
 from forum.services.agreement import nominate_lead, set_stance
-from forum.services.documents import document_texts
 from forum.services.forums import add_participant
 from forum.services.lock import lock_plan
 from forum.services.plan import actions, set_review_date
@@ -31,6 +30,7 @@ from tests.lock_factories import (
     make_draft,
     make_lockable,
 )
+from tests.stored import document_texts
 
 pytestmark = pytest.mark.lock
 

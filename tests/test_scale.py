@@ -15,7 +15,6 @@ from sqlalchemy import select
 from forum.extensions import db
 from forum.models import Participant
 from forum.models.version import PlanVersion
-from forum.services.documents import document_texts
 from forum.services.entries import add_entry
 from forum.services.forums import add_participant
 from forum.services.lock import lock_plan
@@ -40,6 +39,7 @@ from tests.scale_support import (
     server,
     unreachable,
 )
+from tests.stored import document_texts
 
 pytestmark = pytest.mark.scale
 

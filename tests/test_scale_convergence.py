@@ -8,7 +8,7 @@ import pytest
 import redis
 from pycrdt import Text
 
-from forum.services.presence import PROCESS_TTL, SharedPresence
+from forum.live.presence import PROCESS_TTL, SharedPresence
 from tests.conftest import People
 from tests.lock_factories import CHAIR, HEALTH, SCHOOL, forum_with_people
 from tests.scale_support import flushed_redis, joined, server, unreachable

@@ -22,12 +22,12 @@ from forum.realtime import schemas
 from forum.realtime.events import EVENTS as EVENT_TABLE
 from forum.realtime.namespace import ForumNamespace
 from forum.realtime.payloads import MAX_ID
-from forum.services.documents import document_texts
 from forum.services.entries import add_entry
 from tests import security_support
 from tests.hostile import CORPUS
 from tests.lock_factories import forum_with_people, write_text
 from tests.security_support import server_errors, start_server
+from tests.stored import document_texts
 
 pytestmark = pytest.mark.security
 

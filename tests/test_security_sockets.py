@@ -5,11 +5,11 @@ import asyncio
 import pytest
 
 from forum.extensions import socketio
+from forum.live.connections import Connection
 from forum.models import Participant
 from forum.realtime.limits import ConnectionGuard, TokenBucket
 from forum.realtime.namespace import REGISTRY_KEY
 from forum.realtime.schemas import NAMESPACE
-from forum.services.connections import Connection
 from tests import security_support
 from tests.conftest import sign_in
 from tests.live_clients import b64, eventually

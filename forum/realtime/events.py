@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from forum.live.room import accept_update
 from forum.realtime import payloads as p
 from forum.services import agreement, lock, plan, stages, votes
-from forum.services.documents import accept_update
 from forum.services.entries import (
     add_entry,
     entry_dict,
@@ -44,7 +44,7 @@ class Call:
     sid: str
     user: Any  # the signed-in User
     data: p.Payload
-    live: Any  # the forum's LiveDocument (joined), or None for join
+    live: Any  # the forum's live Room (joined)
     vote_budget: int
 
     @property

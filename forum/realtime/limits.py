@@ -51,7 +51,7 @@ class ConnectionState:
 class ConnectionGuard:
     """The limits policy of every connection of one server process.
 
-    Its state is kept on each connection's record (forum/services/connections.py), so it goes when
+    Its state is kept on each connection's record (forum/live/connections.py), so it goes when
     the connection is forgotten.
     """
 

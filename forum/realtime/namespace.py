@@ -16,6 +16,9 @@ from flask_socketio import Namespace, join_room, leave_room
 from forum import metrics
 from forum.auth.session import session_key
 from forum.extensions import db, socketio
+from forum.live.presence import SharedPresence
+from forum.live.room import Person, Room, accept_update
+from forum.live.rooms import Rooms
 from forum.realtime import schemas
 from forum.realtime.events import ENTRIES, EVENTS, FACILITATION, PRESENCE, Call, Event
 from forum.realtime.limits import connection_guard, rate_limited_reply, refusal_code, unknown_event_reply
@@ -24,12 +27,10 @@ from forum.services import ServiceError, votes
 from forum.services.accounts import session_user_id
 from forum.services.attribution import contributors
 from forum.services.audit import record
-from forum.services.documents import LiveDocument, Person, RoomRegistry, accept_update
 from forum.services.entries import active_entries, entry_dict, member, removed_dict, removed_entries
 from forum.services.facilitation import facilitation_state
 from forum.services.forums import get_forum
 from forum.services.lock import LockRefusedError
-from forum.services.presence import SharedPresence
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ REGISTRY_KEY = schemas.REGISTRY_KEY
 PRESENCE_DELAY = 0.1  # seconds: presence changes within it reach the room as one message
 
 
-def registry() -> RoomRegistry:
+def registry() -> Rooms:
     """This app's room registry, created on first use."""
     rooms = current_app.extensions.get(REGISTRY_KEY)
     if rooms is None:
@@ -45,7 +46,7 @@ def registry() -> RoomRegistry:
         presence = (
             SharedPresence.from_url(redis_url, current_app.config["SOCKETIO_CHANNEL"]) if redis_url else None
         )  # several processes
-        created = RoomRegistry(
+        created = Rooms(
             compact_every=current_app.config.get("DOCUMENT_COMPACT_EVERY", 500),
             presence=presence,
             shared=bool(redis_url),
@@ -314,7 +315,7 @@ class ForumNamespace(Namespace):
             raise ServiceError("You have been signed out. Sign in again to go on.", code="signed_out")
         return user_id
 
-    def _joined(self, forum_id: int) -> LiveDocument:
+    def _joined(self, forum_id: int) -> Room:
         """The live document of a forum this connection has joined, or ServiceError not_joined."""
         live = registry().loaded(forum_id)
         if live is None or not registry().is_in(request.sid, forum_id):
@@ -351,7 +352,7 @@ class ForumNamespace(Namespace):
             forum_id,
         )
 
-    def _emit_presence(self, live: LiveDocument) -> None:
+    def _emit_presence(self, live: Room) -> None:
         """Tell the room who is in it, soon: changes within PRESENCE_DELAY share one message.
 
         When a forum starts, everyone joins within seconds; one list per join would send each of
@@ -362,7 +363,7 @@ class ForumNamespace(Namespace):
         live.presence_due = True
         self.socketio.start_background_task(self._send_presence, current_app._get_current_object(), live)
 
-    def _send_presence(self, app, live: LiveDocument) -> None:
+    def _send_presence(self, app, live: Room) -> None:
         self.socketio.sleep(PRESENCE_DELAY)
         live.presence_due = False
         with app.app_context():  # presence reads roles from the database

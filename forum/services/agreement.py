@@ -8,7 +8,7 @@ from forum.models.base import utcnow
 from forum.models.facilitation import PrincipleAnswer, PrincipleAnswerKind, Stance, StanceKind
 from forum.services import ServiceError
 from forum.services.audit import record
-from forum.services.documents import claim_open_forum
+from forum.services.claims import claim_open_forum
 from forum.services.entries import WRITERS, writer
 from forum.services.forums import participation
 from forum.services.proposal import current_proposal

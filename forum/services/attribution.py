@@ -1,7 +1,7 @@
 """Who changed each text of a forum's document, derived from what is already stored.
 
 Every accepted update leaves a `document.update` audit event naming its sender and the roots it
-changed (services/group_commit.py), so attribution needs no extra write on the typing path: a
+changed (forum/live/group_commit.py), so attribution needs no extra write on the typing path: a
 text's contributors are its author (the entry's, goal's or action's creator; for the hypothesis
 and family text, whoever wrote first), then everyone else whose updates changed it, in the order
 they first did, each with their agency and last change time.

@@ -7,7 +7,7 @@ from forum.models import Entry, Forum, ForumRole, Participant, User
 from forum.models.base import utcnow
 from forum.services import ServiceError
 from forum.services.audit import record
-from forum.services.documents import claim_open_forum
+from forum.services.claims import claim_open_forum
 from forum.services.forums import NOT_A_PARTICIPANT, get_forum, participation, write_refusal
 from forum.services.scheduling import is_written_input
 

@@ -11,7 +11,7 @@ from forum.models.base import utcnow
 from forum.models.facilitation import Action, Goal
 from forum.services import ServiceError
 from forum.services.audit import record
-from forum.services.documents import claim_open_forum
+from forum.services.claims import claim_open_forum
 from forum.services.entries import writer
 from forum.services.forums import participation
 from forum.services.stages import plan_of

@@ -1,6 +1,6 @@
 """The proposal: the draft plan frozen in Agree, identified by the SHA-256 of its canonical JSON.
 
-Moving to Agree freezes the draft (services/documents.py refuses changes to it as "frozen"), so
+Moving to Agree freezes the draft (services/claims.py refuses changes to it as "frozen"), so
 while the forum is in Agree its proposal is one fixed document. Stances and the lead worker's
 acceptance record the hash of the proposal they were given to; going back and changing anything
 gives a new hash, so they no longer count. The lock stores exactly this document inside the
@@ -10,14 +10,13 @@ version (its `proposal_keys` part hashes to the same value).
 import hashlib
 
 from pycrdt import Doc, Text
-from sqlalchemy import select
 
 from forum.exports.canonical import canonical_json
 from forum.extensions import db
-from forum.models import DocumentSnapshot, DocumentUpdate, Stage
+from forum.live.store import stored_document
+from forum.models import Stage
 from forum.models.facilitation import ForumPlan
 from forum.services.attribution import contributors, of_texts
-from forum.services.documents import build_doc
 from forum.services.entries import active_entries
 from forum.services.forums import get_forum
 from forum.services.plan import FAMILY_COMMUNICATION_ROOT, HYPOTHESIS_ROOT, actions, goals
@@ -34,23 +33,6 @@ PROPOSAL_KEYS = (
     "review_date",
     "family_communication",
 )
-
-
-def stored_document(forum_id: int) -> Doc:
-    """The forum's CRDT document as stored in the database, read inside the caller's transaction."""
-    snapshot = db.session.scalar(
-        select(DocumentSnapshot)
-        .where(DocumentSnapshot.forum_id == forum_id)
-        .order_by(DocumentSnapshot.upto_update_id.desc())
-        .limit(1)
-    )
-    upto = snapshot.upto_update_id if snapshot else 0
-    updates = db.session.scalars(
-        select(DocumentUpdate.data)
-        .where(DocumentUpdate.forum_id == forum_id, DocumentUpdate.id > upto)
-        .order_by(DocumentUpdate.id)
-    ).all()
-    return build_doc(snapshot.data if snapshot else None, list(updates))
 
 
 def text_of(doc: Doc, root: str) -> str:

@@ -8,7 +8,7 @@ from forum.models.base import utcnow
 from forum.models.facilitation import ForumPlan
 from forum.services import ServiceError
 from forum.services.audit import record
-from forum.services.documents import claim_open_forum
+from forum.services.claims import claim_open_forum
 from forum.services.entries import member
 from forum.services.forums import get_forum, participation
 

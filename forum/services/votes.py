@@ -8,7 +8,7 @@ from forum.models.base import utcnow
 from forum.models.facilitation import Priority, Vote
 from forum.services import ServiceError
 from forum.services.audit import record
-from forum.services.documents import claim_open_forum
+from forum.services.claims import claim_open_forum
 from forum.services.entries import writer
 from forum.services.stages import chair, plan_of
 

@@ -3,7 +3,7 @@
 Each process publishes its own people in a forum (one hash field per process) and keeps an
 "alive" key with a short expiry fresh; readers skip the fields of processes whose key expired, so
 the people of a crashed process drop out within PROCESS_TTL seconds. Without REDIS_URL there is one
-process and presence stays in its memory (LiveDocument.people).
+process and presence stays in its memory (Room.people).
 """
 
 import json
@@ -26,7 +26,7 @@ BEAT_EVERY = 5
 
 
 def merge_people(people: list[dict]) -> list[dict]:
-    """One line per user, the most recent focus wins; sorted by name (as LiveDocument.people)."""
+    """One line per user, the most recent focus wins; sorted by name (as Room.people)."""
     by_user: dict[int, dict] = {}
     for person in people:
         if person["user"] not in by_user or person["editing"] is not None:

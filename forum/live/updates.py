@@ -5,9 +5,20 @@ they arrive. The server must never acknowledge such an update (it is not applied
 drop it), so it asks the document what is left of the update once applied: nothing, if it integrated.
 """
 
+import re
+
 from pycrdt import Doc, get_update
 
+from forum.extensions import db
+from forum.models import Entry
+from forum.models.facilitation import Action, Goal
 from forum.services import ServiceError
+
+# The document's top-level Texts (docs/protocol.md "The shared document"); any other root is refused.
+_ID = r"[1-9][0-9]{0,17}"
+ROOT_NAME = re.compile(
+    rf"^(?:hypothesis|family_communication|entry:{_ID}|goal:{_ID}|action:{_ID}:(?:what|measure))$"
+)
 
 OUT_OF_SYNC = ServiceError(
     "Your change builds on text the server does not have; the page will sync again.", code="out_of_sync"
@@ -97,3 +108,34 @@ def advanced_clients(doc: Doc, update: bytes) -> dict[int, int]:
         client, _offset = read_var_uint(leftover, offset)
         clients.setdefault(client, before.get(client, 0))
     return clients
+
+
+def check_update(update_bytes: bytes) -> list[str]:
+    """Refuse (ServiceError "bad_update") an update that does not decode or names foreign roots; its roots."""
+    scratch = Doc()
+    try:
+        scratch.apply_update(update_bytes)
+    except Exception as error:  # pycrdt raises ValueError, but a decoder panic must not escape either
+        raise ServiceError("The change could not be read; it was not saved.", code="bad_update") from error
+    # Roots first created by this update are visible here; each must be one the protocol names.
+    names = list(scratch.keys())
+    if any(not ROOT_NAME.match(name) for name in names):
+        raise ServiceError("The change touches something that is not part of the forum.", code="bad_update")
+    return names
+
+
+ROOT_ROWS = {"entry": Entry, "goal": Goal, "action": Action}  # roots named after a row of the forum
+
+
+def check_roots_belong(forum_id: int, names: list[str]) -> None:
+    """Refuse (bad_update) roots named after an entry, goal or action that is not this forum's."""
+    for name in names:
+        kind, _, rest = name.partition(":")
+        model = ROOT_ROWS.get(kind)
+        if model is None:
+            continue  # hypothesis, family_communication: every forum has them
+        row = db.session.get(model, int(rest.split(":")[0]))
+        if row is None or row.forum_id != forum_id:
+            raise ServiceError(
+                "The change touches something that is not part of the forum.", code="bad_update"
+            )
