@@ -9,7 +9,7 @@ import functools
 import logging
 import uuid
 
-from flask import current_app, request, session
+from flask import current_app, request
 from flask_login import current_user
 from flask_socketio import Namespace, join_room, leave_room
 
@@ -24,7 +24,6 @@ from forum.realtime.events import ENTRIES, EVENTS, FACILITATION, PRESENCE, Call,
 from forum.realtime.limits import connection_guard, rate_limited_reply, refusal_code, unknown_event_reply
 from forum.realtime.payloads import parse
 from forum.services import ServiceError, votes
-from forum.services.accounts import session_user_id
 from forum.services.attribution import contributors
 from forum.services.audit import record
 from forum.services.entries import active_entries, entry_dict, member, removed_dict, removed_entries
@@ -91,6 +90,20 @@ def refusal(error: ServiceError) -> dict:
     return {"ok": False, "error": refused}
 
 
+def server_error(event: str, error: Exception) -> dict:
+    """Roll back, log the event name and an error id only (never the payload), acknowledge server_error."""
+    db.session.rollback()
+    error_id = uuid.uuid4().hex[:12]
+    log.error("socket event %r failed: error %s (%s)", event, error_id, type(error).__name__)
+    return {
+        "ok": False,
+        "error": {
+            "code": "server_error",
+            "message": f"The server failed; nothing was changed. Error reference {error_id}.",
+        },
+    }
+
+
 def b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
@@ -117,7 +130,7 @@ class ForumNamespace(Namespace):
     """Socket.IO events of the live forum room; see docs/protocol.md."""
 
     EVENTS: dict[str, Event] = EVENTS
-    SPECIAL = {"join": "on_join", "update": "on_update", "sync": "on_sync", "leave": "on_leave"}
+    SPECIAL = {"join": "on_join", "sync": "on_sync", "leave": "on_leave"}
 
     def trigger_event(self, event, *args):
         """Dispatch by the event table, after the connection's rate limit.
@@ -138,6 +151,8 @@ class ForumNamespace(Namespace):
             reply = rate_limited_reply()
         elif spec is None:
             reply = unknown_event_reply()
+        elif event == "update":  # the hot path: no request context, no session, no user loaded
+            reply = self._update(app, rooms, connection, args[1] if len(args) > 1 else None)
         else:
             special = self.SPECIAL.get(event)
             handler = getattr(self, special) if special else functools.partial(self._dispatch, spec)
@@ -250,21 +265,33 @@ class ForumNamespace(Namespace):
         self.emit_facilitation(forum_id, to=request.sid)
         return reply
 
-    def on_update(self, payload=None):
-        try:
-            data = parse("update", EVENTS["update"].payload, payload, EVENTS["update"].max_bytes)
-            live = self._joined(data.forum)
-            user_id = self._signed_in_user_id()
-            roots = accept_update(live, user_id, data.update)  # stored by group commit, then here
-        except ServiceError as error:
-            metrics.update_refused(error.code)
-            return refusal(error)
+    def _update(self, app, rooms: Rooms, connection, payload) -> dict:
+        """A document update, sent many times a second by everyone typing: in an app context only.
+
+        The sender is the connection's user, read from the session once when it connected; a session
+        that ends (sign-out, password reset, deactivation) or a removal from the forum closes the
+        connection at once (forum/realtime/revocation.py), and who may write is checked again in the
+        transaction that stores the update (group commit).
+        """
+        with app.app_context():
+            try:
+                spec = EVENTS["update"]
+                data = parse("update", spec.payload, payload, spec.max_bytes)
+                live = rooms.loaded(data.forum)
+                if live is None or data.forum not in connection.forums:
+                    raise ServiceError("Join the forum first.", code="not_joined")
+                roots = accept_update(live, connection.user_id, data.update)  # stored by group commit
+            except ServiceError as error:
+                metrics.update_refused(error.code)
+                return refusal(error)
+            except Exception as error:
+                return server_error("update", error)
         metrics.update_accepted()
         self.socketio.emit(
             schemas.SERVER_UPDATE,
-            {"forum": live.forum_id, "update": payload["update"], "by": user_id, "roots": roots},
+            {"forum": live.forum_id, "update": payload["update"], "by": connection.user_id, "roots": roots},
             to=room_name(live.forum_id),
-            skip_sid=request.sid,
+            skip_sid=connection.sid,
             namespace=self.namespace,
         )
         return ok()
@@ -294,26 +321,8 @@ class ForumNamespace(Namespace):
         return ok()
 
     def handle_error(self, error: Exception) -> dict:
-        """The one error handler: log the event name and an error id only, acknowledge server_error."""
-        db.session.rollback()
-        error_id = uuid.uuid4().hex[:12]
-        event = getattr(request, "event", {}).get("message", "?")
-        log.error("socket event %r failed: error %s (%s)", event, error_id, type(error).__name__)
-
-        return {
-            "ok": False,
-            "error": {
-                "code": "server_error",
-                "message": f"The server failed; nothing was changed. Error reference {error_id}.",
-            },
-        }
-
-    def _signed_in_user_id(self) -> int:
-        """The connection's user, checked as current_user is but without loading the whole user."""
-        user_id = session_user_id(session.get("_user_id"))
-        if user_id is None:
-            raise ServiceError("You have been signed out. Sign in again to go on.", code="signed_out")
-        return user_id
+        """The one error handler of events run by Flask-SocketIO (see server_error)."""
+        return server_error(getattr(request, "event", {}).get("message", "?"), error)
 
     def _joined(self, forum_id: int) -> Room:
         """The live document of a forum this connection has joined, or ServiceError not_joined."""
