@@ -252,3 +252,34 @@ def test_compaction_keeps_the_document_and_a_locked_forum_refuses_updates(app, p
     assert refused.value.code == "locked"
     assert str(live.doc.get(root, type=Text)) == expected[root]
     assert document_texts(forum_id) == expected
+
+
+def test_a_long_log_is_compacted_when_the_room_loads_it(app, people):
+    """Snapshot on load (issue 19): a log written without compaction (as by an older server) is
+    replaced by one snapshot the first time a room loads it; the document is unchanged."""
+    from pycrdt import Doc, Text
+    from sqlalchemy import insert
+
+    from forum.live.rooms import Rooms
+    from forum.models import DocumentSnapshot
+
+    forum_id = people.forum("RF-LONG").id
+    author = Doc()
+    text = author.get("hypothesis", type=Text)
+    rows = []
+    watch = author.observe(
+        lambda event: rows.append({"forum_id": forum_id, "user_id": None, "data": event.update})
+    )
+    for n in range(30):
+        text.insert(len(text), "abc"[n % 3])
+    author.unobserve(watch)
+    db.session.execute(insert(DocumentUpdate), rows)
+    db.session.commit()
+
+    loaded = Rooms(compact_every=10).room(forum_id)
+    assert str(loaded.doc.get("hypothesis", type=Text)) == str(text)
+    db.session.rollback()
+    assert db.session.scalar(select(db.func.count(DocumentUpdate.id))) == 0
+    assert db.session.scalar(select(db.func.count(DocumentSnapshot.id))) == 1
+    assert document_texts(forum_id) == {"hypothesis": str(text)}
+    assert Rooms(compact_every=10).room(forum_id).updates_since_snapshot == 0

@@ -38,6 +38,7 @@ class PendingUpdate:
     live: Room
     user_id: int
     data: bytes
+    sid: str | None = None  # the socket that sent it (None: a change of the server's own)
     done: threading.Event = field(default_factory=threading.Event)
     lead: bool = False  # woken to write the next batch rather than with an outcome
     update_id: int = 0
@@ -55,12 +56,12 @@ class GroupCommit:
         self._writing = False
         self.batches = 0  # how many transactions were written (for tests and the benchmark)
 
-    def submit(self, live: Room, user_id: int, data: bytes) -> tuple[int, list[str]]:
+    def submit(self, live: Room, user_id: int, data: bytes, sid: str | None = None) -> tuple[int, list[str]]:
         """Store, audit and apply an update; its id and the entry roots it changed. Blocks until committed.
 
         Raises ServiceError when the forum refuses it (locked, gone), or the database's error.
         """
-        pending = PendingUpdate(live, user_id, data)
+        pending = PendingUpdate(live, user_id, data, sid)
         with self._mutex:
             self._queue.append(pending)
             leading = not self._writing
@@ -80,9 +81,11 @@ class GroupCommit:
             batch, self._queue = self._queue, []
         try:
             started = time.perf_counter()
-            write_batch(batch)
+            written = write_batch(batch)
             metrics.batch_written(len(batch), time.perf_counter() - started)
             self.batches += 1
+            for room, accepted in written:  # before anyone is acknowledged: relayed means relayed
+                room.announce(accepted)
         except Exception as error:  # nobody may be told "saved" by a batch that did not finish
             for pending in batch:
                 if pending.error is None and not pending.update_id:
@@ -100,8 +103,9 @@ class GroupCommit:
                 pending.done.set()
 
 
-def write_batch(batch: list[PendingUpdate]) -> None:
+def write_batch(batch: list[PendingUpdate]) -> list[tuple[Room, list[PendingUpdate]]]:
     """Write a batch in one transaction; each pending update gets its id and roots, or its error.
+    Returns each forum's room with its accepted updates, to be relayed.
 
     Each forum's room does its own part (Room.claim, stage, freeze_refused, stored); this function
     holds the transaction: the one commit (or rollback) for every forum of the batch.
@@ -130,10 +134,11 @@ def write_batch(batch: list[PendingUpdate]) -> None:
                 pending.error = error
         for room in rooms:
             room.reload()  # memory may hold what was just rolled back
-        return
+        return []
     else:
         for room, accepted, frozen in outcomes:
             room.stored(accepted, frozen)
+        return [(room, accepted) for room, accepted, _frozen in outcomes if accepted]
     finally:
         for room in rooms:
             room.lock.release()

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from pycrdt import Doc, Text
+from pycrdt import Doc, Text, merge_updates
 
 from forum.extensions import db
 from forum.live.group_commit import GroupCommit
@@ -79,6 +79,7 @@ class Room:
     presence_due: bool = False  # a presence message to the room is scheduled
     frozen: dict[int, int] = field(default_factory=dict)  # CRDT client id -> clock refused for good
     relay: Callable[[int, bytes], None] | None = None  # sends an update to this process's own clients
+    publish: Callable[[int, bytes, list[dict], str | None], None] | None = None  # to the room, all processes
     caught_up_at: float = 0.0  # time.monotonic() of the last read of the store (several processes)
 
     @classmethod
@@ -94,6 +95,7 @@ class Room:
             **settings,
         )
         room.frozen = room.read_frozen()
+        room.compact_if_due()  # a long log is read once: the next load starts from one snapshot
         return room
 
     # Reading: joins and periodic syncs
@@ -198,6 +200,23 @@ class Room:
             self.updates_since_snapshot += len(accepted)
             self.compact_if_due()
         self.frozen = {**frozen, **self.frozen}
+
+    def announce(self, accepted: list) -> None:
+        """Relay a batch's accepted updates of this forum to the room as ONE update (merged), naming
+        each author and the roots they changed; the sender is skipped when there was only one (its
+        client has it). Called after the commit, before anyone is acknowledged."""
+        if self.publish is None or not accepted:
+            return
+        data = accepted[0].data if len(accepted) == 1 else merge_updates(*(item.data for item in accepted))
+        roots: dict[int, set[str]] = {}
+        for item in accepted:
+            roots.setdefault(item.user_id, set()).update(item.roots)
+        authors = [{"by": user, "roots": sorted(changed)} for user, changed in roots.items()]
+        senders = {item.sid for item in accepted}
+        try:
+            self.publish(self.forum_id, data, authors, senders.pop() if len(senders) == 1 else None)
+        except Exception:  # stored is stored; clients that missed it get it from their next sync
+            log.exception("forum %s: relaying a batch failed", self.forum_id)
 
     def apply_checked(self, data: bytes) -> list[str]:
         """apply(), refusing (ServiceError) an update that did not integrate or moves a frozen client."""
@@ -318,6 +337,8 @@ class Room:
             self.store.compact(self.forum_id, self.doc.get_update(), self.last_update_id)
             db.session.commit()  # the compaction's own transaction
             self.updates_since_snapshot = 0
+        except ServiceError:  # locked (or gone): its document no longer changes; the log stays
+            db.session.rollback()
         except Exception:  # compaction is an optimisation; the update log is still complete
             db.session.rollback()
             log.exception("compaction of forum %s failed", self.forum_id)
@@ -353,11 +374,12 @@ def stored_since(store: DocumentStore, forum_id: int, after: int) -> Missed:
     raise RuntimeError(f"forum {forum_id}: the stored document kept changing while it was read")
 
 
-def accept_update(live: Room, user_id: int, data: bytes) -> list[str]:
+def accept_update(live: Room, user_id: int, data: bytes, sid: str | None = None) -> list[str]:
     """Check, store, audit and apply a user's update to a live forum; the entry roots it changed.
 
-    Returns once the update is committed (with whatever else was waiting: see group_commit.py), so
-    the caller may acknowledge and relay it. The caller's own transaction is ended first, so that
+    Returns once the update is committed (with whatever else was waiting: see group_commit.py) and
+    relayed to the room (merged with the batch's others; `sid`, its sender, skipped if it was alone),
+    so the caller may acknowledge it. The caller's own transaction is ended first, so that
     a handler waiting for its batch holds no database connection (hundreds may wait at once).
     """
     names = check_update(data)
@@ -365,5 +387,5 @@ def accept_update(live: Room, user_id: int, data: bytes) -> list[str]:
     if new:
         check_roots_belong(live.forum_id, new)
     db.session.commit()
-    _update_id, roots = live.group.submit(live, user_id, data)
+    _update_id, roots = live.group.submit(live, user_id, data, sid)
     return roots

@@ -34,6 +34,7 @@ class Rooms:
         self.disconnect_hook = None  # set by the realtime layer: callable(sid)
         self.relay = None  # set by the realtime layer: callable(forum id, update) to this process's clients
         self.broadcast = None  # set by the realtime layer: callable(event, payload, forum id) to a room
+        self.publish = None  # set by the realtime layer: callable(forum id, update, authors, skip sid)
         self._lock = threading.Lock()
 
     def room(self, forum_id: int) -> Room:
@@ -49,6 +50,7 @@ class Rooms:
                     shared=self.shared,
                     group=self.group,
                     relay=self.relay,
+                    publish=self.publish,
                 )
             return live
 

@@ -64,9 +64,7 @@ class Event:
     reply: Callable[[Any], dict] = field(default=lambda _outcome: {})  # the acknowledgement's fields
     max_bytes: int = 8 * p.KIB
     change: str = ""  # for ENTRIES: what happened to the entry the service returns
-    then: Callable[[Call, Any], tuple[bytes, list[str]] | None] | None = (
-        None  # after the commit: an update to relay
-    )
+    then: Callable[[Call, Any], None] | None = None  # after the commit (a second unit of work)
 
     @property
     def fields(self) -> dict[str, tuple[str, bool, bool]]:
@@ -108,19 +106,18 @@ def _version_get(call: Call):
     return lock.get_version(call.forum_id, call.data.number)
 
 
-def _seed(call: Call, row) -> tuple[bytes, list[str]] | None:
+def _seed(call: Call, row) -> None:
     """A goal or action made from a plan-panel entry starts with that entry's text: a server change to
     the document, stored by group commit once the row is committed (so in a second transaction), then
-    relayed. The update and its root, or None when there is nothing to copy."""
+    relayed to everyone (its requester too) like any update."""
     if call.data.from_entry is None:
-        return None
+        return
     root = row.root_name if hasattr(row, "root_name") else row.what_root
     text = call.live.text_of(f"entry:{call.data.from_entry}")
     if not text:
-        return None
+        return
     update = plan.seed_update(root, text)
     accept_update(call.live, call.user.id, update)
-    return update, [root]
 
 
 def _entry_reply(entry) -> dict:

@@ -53,6 +53,7 @@ def registry() -> Rooms:
         created.disconnect_hook = lambda sid: socketio.server.disconnect(sid, namespace=schemas.NAMESPACE)
         created.relay = relay_to_own_clients
         created.broadcast = broadcast
+        created.publish = publish_update
         rooms = current_app.extensions.setdefault(REGISTRY_KEY, created)
         if rooms is created and presence is not None:
             socketio.start_background_task(presence.keep_alive, socketio.sleep)
@@ -66,6 +67,14 @@ def room_name(forum_id: int) -> str:
 def broadcast(event: str, payload: dict, forum_id: int, skip_sid: str | None = None) -> None:
     """Send a server event to everyone in a forum's room (on every process), or one socket (`to`)."""
     socketio.emit(event, payload, to=room_name(forum_id), skip_sid=skip_sid, namespace=schemas.NAMESPACE)
+
+
+def publish_update(forum_id: int, update: bytes, authors: list[dict], skip_sid: str | None) -> None:
+    """Send a batch's merged update of a forum to its room on every process (docs/protocol.md `update`)."""
+    message = {"forum": forum_id, "update": b64(update), "authors": authors}
+    if len(authors) == 1:
+        message.update(authors[0])  # "by" and "roots", as before there were batches of several
+    broadcast(schemas.SERVER_UPDATE, message, forum_id, skip_sid)
 
 
 def relay_to_own_clients(forum_id: int, update: bytes) -> None:
@@ -178,10 +187,8 @@ class ForumNamespace(Namespace):
         except ServiceError as error:
             db.session.rollback()
             return refusal(error)
-        if spec.then is not None and (seeded := spec.then(call, outcome)) is not None:
-            update, roots = seeded
-            relayed = {"forum": call.forum_id, "update": b64(update), "by": current_user.id, "roots": roots}
-            broadcast(schemas.SERVER_UPDATE, relayed, call.forum_id)
+        if spec.then is not None:
+            spec.then(call, outcome)
         reply = ok(**spec.reply(outcome))
         self._tell(spec, call, outcome)
         return reply
@@ -280,20 +287,13 @@ class ForumNamespace(Namespace):
                 live = rooms.loaded(data.forum)
                 if live is None or data.forum not in connection.forums:
                     raise ServiceError("Join the forum first.", code="not_joined")
-                roots = accept_update(live, connection.user_id, data.update)  # stored by group commit
+                accept_update(live, connection.user_id, data.update, connection.sid)  # stored, relayed
             except ServiceError as error:
                 metrics.update_refused(error.code)
                 return refusal(error)
             except Exception as error:
                 return server_error("update", error)
         metrics.update_accepted()
-        self.socketio.emit(
-            schemas.SERVER_UPDATE,
-            {"forum": live.forum_id, "update": payload["update"], "by": connection.user_id, "roots": roots},
-            to=room_name(live.forum_id),
-            skip_sid=connection.sid,
-            namespace=self.namespace,
-        )
         return ok()
 
     def on_sync(self, payload=None):

@@ -50,15 +50,22 @@ export class Attribution {
   }
 
   arrived (message) {
-    if (!message || message.forum !== this.room.forumId || !message.by) return
-    const person = this.room.facilitation.participant(message.by)
-    if (!person) return
+    if (!message || message.forum !== this.room.forumId) return
+    // One relayed update may carry a batch of several people's changes: each author and their roots.
+    const authors = message.authors || (message.by ? [{ by: message.by, roots: message.roots }] : [])
     const now = Date.now()
-    for (const root of message.roots || []) {
-      this.note(root, person)
-      if (!this.typing.has(root)) this.typing.set(root, new Map())
-      this.typing.get(root).set(message.by, now)
+    let seen = false
+    for (const { by, roots } of authors) {
+      const person = this.room.facilitation.participant(by)
+      if (!person) continue
+      seen = true
+      for (const root of roots || []) {
+        this.note(root, person)
+        if (!this.typing.has(root)) this.typing.set(root, new Map())
+        this.typing.get(root).set(by, now)
+      }
     }
+    if (!seen) return
     this.refresh()
     clearTimeout(this.timer)
     this.timer = setTimeout(() => this.refresh(), TYPING_MS + 50)
