@@ -263,6 +263,7 @@ def test_a_long_log_is_compacted_when_the_room_loads_it(app, people):
     from forum.live.rooms import Rooms
     from forum.models import DocumentSnapshot
 
+    people.user("chair@example.org")
     forum_id = people.forum("RF-LONG").id
     author = Doc()
     text = author.get("hypothesis", type=Text)
