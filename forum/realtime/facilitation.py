@@ -16,6 +16,7 @@ from forum.services import ServiceError, agreement, lock, plan, stages, votes
 from forum.services.documents import LiveDocument, accept_update
 from forum.services.entries import member
 from forum.services.facilitation import facilitation_state, version_summary
+from forum.unit_of_work import unit_of_work
 
 SERVER_FACILITATION = "facilitation"
 STAGE_NAMES = [stage.value for stage in stages.ORDER]
@@ -184,7 +185,8 @@ class FacilitationEvents:
         try:
             data = validate(event, payload)
             live = self._joined(data["forum"])
-            extra = action(data, live) or {}
+            with unit_of_work():  # edge (to be replaced by the event dispatcher)
+                extra = action(data, live) or {}
         except lock.LockRefusedError as error:
             return {
                 "ok": False,
@@ -289,7 +291,8 @@ class FacilitationEvents:
 
     def on_goal_add(self, payload=None):
         def run(data, live):
-            goal = plan.add_goal(live.forum_id, current_user, data.get("from_entry"))
+            with unit_of_work():  # edge (to be replaced by the event dispatcher): stored before it is seeded
+                goal = plan.add_goal(live.forum_id, current_user, data.get("from_entry"))
             self._seed(live, goal.root_name, data.get("from_entry"))
             return {"goal": goal.id, "root": goal.root_name}
 
@@ -304,7 +307,10 @@ class FacilitationEvents:
 
     def on_action_add(self, payload=None):
         def run(data, live):
-            action = plan.add_action(live.forum_id, current_user, data.get("from_entry"), data.get("goal"))
+            with unit_of_work():  # edge (to be replaced by the event dispatcher): stored before it is seeded
+                action = plan.add_action(
+                    live.forum_id, current_user, data.get("from_entry"), data.get("goal")
+                )
             self._seed(live, action.what_root, data.get("from_entry"))
             return {"action": action.id, "what_root": action.what_root, "measure_root": action.measure_root}
 

@@ -33,6 +33,7 @@ from forum.services.entries import (
 )
 from forum.services.forums import get_forum
 from forum.services.presence import SharedPresence
+from forum.unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -249,7 +250,8 @@ class ForumNamespace(FacilitationEvents, Namespace):
         try:
             data = schemas.validate(schemas.ENTRY_ADD, payload)
             live = self._joined(data["forum"])
-            entry = add_entry(live.forum_id, current_user, data["panel"])
+            with unit_of_work():  # edge (to be replaced by the event dispatcher)
+                entry = add_entry(live.forum_id, current_user, data["panel"])
         except ServiceError as error:
             return refusal(error)
         reply = ok(entry=entry_dict(entry))
@@ -260,7 +262,8 @@ class ForumNamespace(FacilitationEvents, Namespace):
         try:
             data = schemas.validate(schemas.ENTRY_REMOVE, payload)
             live = self._joined(data["forum"])
-            entry = remove_entry(live.forum_id, current_user, data["entry"])
+            with unit_of_work():  # edge (to be replaced by the event dispatcher)
+                entry = remove_entry(live.forum_id, current_user, data["entry"])
         except ServiceError as error:
             return refusal(error)
         self._emit_entries(live.forum_id, "removed", entry)
@@ -270,7 +273,8 @@ class ForumNamespace(FacilitationEvents, Namespace):
         try:
             data = schemas.validate(schemas.ENTRY_MOVE, payload)
             live = self._joined(data["forum"])
-            entry = move_entry(live.forum_id, current_user, data["entry"], data["direction"])
+            with unit_of_work():  # edge (to be replaced by the event dispatcher)
+                entry = move_entry(live.forum_id, current_user, data["entry"], data["direction"])
         except ServiceError as error:
             return refusal(error)
         self._emit_entries(live.forum_id, "moved", entry)
@@ -280,7 +284,8 @@ class ForumNamespace(FacilitationEvents, Namespace):
         try:
             data = schemas.validate(schemas.ENTRY_RESTORE, payload)
             live = self._joined(data["forum"])
-            entry = restore_entry(live.forum_id, current_user, data["entry"])
+            with unit_of_work():  # edge (to be replaced by the event dispatcher)
+                entry = restore_entry(live.forum_id, current_user, data["entry"])
         except ServiceError as error:
             return refusal(error)
         self._emit_entries(live.forum_id, "restored", entry)

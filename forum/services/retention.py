@@ -127,9 +127,8 @@ def _versions_to_purge(policy: Policy, forum_id: int, now: datetime) -> list[int
 
 
 def purge(policy: Policy, dry_run: bool = False, now: datetime | None = None) -> list[ForumPurge]:
-    """Remove what purgeable() lists, audited per forum, in one transaction; a dry run only reports it."""
+    """Remove what purgeable() lists, audited per forum, in the caller's transaction; a dry run only reports it."""
     purges = purgeable(policy, now)
-    db.session.rollback()  # purgeable() only read
     if dry_run:
         return purges
     for item in purges:
@@ -156,7 +155,6 @@ def purge(policy: Policy, dry_run: bool = False, now: datetime | None = None) ->
             policy=policy.describe(),
         )
     record("retention.run", forums=[item.forum_id for item in purges], policy=policy.describe())
-    db.session.commit()
     return purges
 
 

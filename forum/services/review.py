@@ -81,13 +81,8 @@ def answer_goals(forum: Forum, user: User, answers: list[tuple[int, str, str | N
         raise ServiceError(
             "The plan is not being reviewed: reopen it for review first.", code="not_reviewing"
         )
-    try:
-        for goal_id, answer, note in answers:
-            _answer_goal(review, user, goal_id, answer, note)
-    except ServiceError:
-        db.session.rollback()
-        raise
-    db.session.commit()
+    for goal_id, answer, note in answers:  # a refused answer refuses them all: the edge rolls back
+        _answer_goal(review, user, goal_id, answer, note)
 
 
 def _answer_goal(review: Review, user: User, goal_id: int, answer: str, note: str | None) -> GoalReview:
