@@ -195,6 +195,7 @@ class LiveServer:
 
     def session(self, email: str, password: str = PASSWORD) -> requests.Session:
         """A requests session signed in through the real sign-in form."""
+        db.session.commit()  # what the test set up is stored before the server reads it
         http = requests.Session()
         page = http.get(self.url + "/login", timeout=10)
         token = csrf_token_from(page.text)

@@ -148,16 +148,15 @@ def web_account_created_by_an_administrator(client, runner, people):
     return lambda: client.post("/admin/users/new", data=form)
 
 
-def _locked(client, people):
-    setup = forum_with_people(people)
+def _lock(setup) -> None:
     make_lockable(setup)
     lock_plan(setup.forum_id, setup.chair)
-    db.session.commit()
-    return setup
 
 
 def web_progress_update(client, runner, people):
-    setup = _locked(client, people)
+    setup = forum_with_people(people)
+    _lock(setup)
+    db.session.commit()
     sign_in(client, SCHOOL)
     return lambda: client.post(
         f"/forums/{setup.forum_id}/progress/1", data={"status": "on_track", "note": "Going well."}
@@ -193,71 +192,55 @@ class Room:
         return self.socket.emit(name, {"forum": self.forum_id, **fields}, namespace=NAMESPACE, callback=True)
 
 
-def _room(client, people, email: str, setup_forum: Callable) -> tuple:
-    setup = setup_forum()
+def _room(client, people, email: str, prepare: Callable = lambda setup: None) -> tuple:
+    """The lock factories' forum, prepared and committed, and `email` in its live room."""
+    setup = forum_with_people(people)
+    prepare(setup)
+    db.session.commit()
     sign_in(client, email)
     return setup, Room(client.application, client, setup.forum_id)
 
 
 def room_entry_add(client, runner, people):
-    _setup, room = _room(client, people, HEALTH, lambda: forum_with_people(people))
+    _setup, room = _room(client, people, HEALTH)
     return lambda: room.emit("entry:add", panel="protective")
 
 
 def room_stage(client, runner, people):
-    _setup, room = _room(client, people, CHAIR, lambda: forum_with_people(people))
+    _setup, room = _room(client, people, CHAIR)
     return lambda: room.emit("stage:set", stage="hypothesis", confirm=True)
 
 
 def room_vote(client, runner, people):
-    setup, room = _room(client, people, HEALTH, lambda: forum_with_people(people))
+    setup, room = _room(client, people, HEALTH)
     return lambda: room.emit("vote:add", entry=setup.perpetuating[0])
 
 
 def room_action_set(client, runner, people):
-    def draft():
-        setup = forum_with_people(people)
-        make_draft(setup)
-        return setup
-
-    _setup, room = _room(client, people, CHAIR, draft)
+    _setup, room = _room(client, people, CHAIR, make_draft)
     due = (today_in_london() + timedelta(days=30)).isoformat()
     return lambda: room.emit("action:set", action=1, due=due, owner=find_user(HEALTH).id)
 
 
 def room_stance(client, runner, people):
-    def agreed():
-        setup = forum_with_people(people)
-        make_lockable(setup)
-        return setup
-
-    _setup, room = _room(client, people, SCHOOL, agreed)
+    _setup, room = _room(client, people, SCHOOL, make_lockable)
     return lambda: room.emit("stance:set", stance="object", reason="Mornings are not covered.")
 
 
 def room_lock(client, runner, people):
-    def agreed():
-        setup = forum_with_people(people)
-        make_lockable(setup)
-        return setup
-
-    _setup, room = _room(client, people, CHAIR, agreed)
+    _setup, room = _room(client, people, CHAIR, make_lockable)
     return lambda: room.emit("lock")
 
 
 def room_reopen(client, runner, people):
-    _setup, room = _room(client, people, CHAIR, lambda: _locked(client, people))
+    _setup, room = _room(client, people, CHAIR, _lock)
     return lambda: room.emit("reopen", reason="Review meeting in September.")
 
 
 def room_lead_nomination(client, runner, people):
-    def planning():
-        setup = forum_with_people(people)
-        set_stage(setup.forum_id, setup.chair, "plan", confirm=True)
-        db.session.commit()
-        return setup
-
-    _setup, room = _room(client, people, CHAIR, planning)
+    _setup, room = _room(
+        client, people, CHAIR, lambda setup: set_stage(setup.forum_id, setup.chair, "plan", confirm=True)
+    )
     return lambda: room.emit("lead:nominate", user=find_user(HEALTH).id)
 
 
