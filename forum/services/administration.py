@@ -26,11 +26,6 @@ def _clean_name(name: str, what: str, limit: int) -> str:
     return name
 
 
-def aware(moment: datetime) -> datetime:
-    """A stored time as UTC-aware (SQLite hands back naive datetimes)."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 # Agencies
 
 
@@ -179,7 +174,7 @@ def check_password_link(token: str) -> PasswordLink:
         raise LinkRefusedError("This link is not valid. Check you copied all of it.", "tampered")
     if link.used_at is not None:
         raise LinkRefusedError("This link has already been used. Ask an administrator for a new one.", "used")
-    if aware(link.expires_at) <= datetime.now(UTC):
+    if link.expires_at <= datetime.now(UTC):
         raise LinkRefusedError("This link has expired. Ask an administrator for a new one.", "expired")
     if not link.user.active:
         raise LinkRefusedError("This account has been deactivated.", "inactive")

@@ -12,7 +12,7 @@ from forum.extensions import db
 from forum.models import Forum, ForumRole, Invitation, InvitationState, Participant, Stage, User
 from forum.services import ServiceError
 from forum.services.accounts import find_user, normalise_email
-from forum.services.administration import aware, get_agency
+from forum.services.administration import get_agency
 from forum.services.audit import record
 from forum.services.forums import get_forum, parse_role, participation
 from forum.services.mail import deliver
@@ -138,7 +138,7 @@ def invitations_for(forum_id: int) -> list[Invitation]:
 
 
 def is_expired(invitation: Invitation) -> bool:
-    return aware(invitation.expires_at) <= datetime.now(UTC)
+    return invitation.expires_at <= datetime.now(UTC)
 
 
 def check_invitation(token: str) -> Invitation:
@@ -266,7 +266,7 @@ def send_invitation_email(invitation: Invitation, link: str, mail: dict) -> bool
     message.set_content(
         f"You have been invited to take part in the Rethink forum {invitation.forum.reference} "
         f"as {role[invitation.role]}.\n\nOpen this link to join (it works once, until "
-        f"{aware(invitation.expires_at):%d %B %Y}):\n\n{link}\n\n"
+        f"{invitation.expires_at:%d %B %Y}):\n\n{link}\n\n"
         "The forum's information is OFFICIAL-SENSITIVE. Do not forward this email.\n"
     )
     if (failure := deliver(message, mail)) is not None:

@@ -6,7 +6,7 @@ with what changed since N, into N+1's document as its `review` member.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -37,7 +37,7 @@ def _document(forum_id: int, number: int) -> dict:
 
 
 def _london(moment: datetime) -> str:
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(LONDON).isoformat()
+    return moment.astimezone(LONDON).isoformat()
 
 
 @dataclass

@@ -10,7 +10,7 @@ from forum.extensions import db
 from forum.models import Forum, ForumRole, Participant, Stage, User
 from forum.models.version import PlanVersion
 from forum.services import ServiceError
-from forum.services.administration import aware, get_agency
+from forum.services.administration import get_agency
 from forum.services.audit import record
 from forum.services.forums import REFERENCE_PATTERN, get_forum, keeps_a_chair, parse_role
 from forum.services.signals import participation_changed, send_after_commit
@@ -170,9 +170,7 @@ def my_forums(user: User, search: str = "") -> MyForums:
     for forum, role in db.session.execute(query.order_by(Forum.scheduled_at.desc(), Forum.id.desc())):
         result.groups[forum_group(forum, now)].append((forum, role))
     # Soonest first; forums without a date after them.
-    result.groups[UPCOMING].sort(
-        key=lambda row: (row[0].scheduled_at is None, aware(row[0].scheduled_at or now))
-    )
+    result.groups[UPCOMING].sort(key=lambda row: (row[0].scheduled_at is None, row[0].scheduled_at or now))
     return result
 
 

@@ -135,10 +135,7 @@ def _elapsed(plan: ForumPlan) -> int:
     """Seconds on the timer now."""
     running = 0
     if plan.timer_running and plan.timer_started_at is not None:
-        started = plan.timer_started_at
-        if started.tzinfo is None:  # SQLite returns naive datetimes; they were stored in UTC
-            started = started.replace(tzinfo=utcnow().tzinfo)
-        running = max(0, int((utcnow() - started).total_seconds()))
+        running = max(0, int((utcnow() - plan.timer_started_at).total_seconds()))
     return plan.timer_elapsed + running
 
 
@@ -166,8 +163,6 @@ def control_timer(forum_id: int, user: User, command: str) -> ForumPlan:
 def timer_state(plan: ForumPlan) -> dict:
     """The timer as sent to clients: elapsed seconds before started_at, and whether it runs."""
     started = plan.timer_started_at
-    if started is not None and started.tzinfo is None:
-        started = started.replace(tzinfo=utcnow().tzinfo)
     return {
         "running": bool(plan.timer_running),
         "started_at": started.isoformat() if started else None,

@@ -1,6 +1,6 @@
 """The chair's pages: create and schedule a forum, change its details, participants and invitations."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -42,13 +42,11 @@ bp = Blueprint("manage", __name__)
 @bp.app_template_filter("uk_time")
 def uk_time(moment: datetime) -> str:
     """A stored UTC time as UK time, e.g. "Fri 27 March 2026, 09:30"."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(LONDON).strftime("%a %d %B %Y, %H:%M")
 
 
 def _uk(moment: datetime) -> datetime:
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(LONDON)
+    return moment.astimezone(LONDON)
 
 
 @bp.app_template_filter("uk_date")

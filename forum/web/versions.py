@@ -1,6 +1,6 @@
 """Locked plan versions: the history page, one version read-only, and its downloads."""
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user, login_required
@@ -34,7 +34,7 @@ DOWNLOADS = [
 def uk_datetime(moment: datetime | str, seconds: bool = False) -> str:
     """A stored (UTC) time or an ISO 8601 string as '16 June 2026, 15:40 BST (Europe/London)'."""
     if isinstance(moment, datetime):
-        moment = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
+        moment = moment.isoformat()
     return wording.local_time(moment, seconds=seconds)
 
 
