@@ -22,6 +22,7 @@ from forum.services import ServiceError
 from forum.services.accounts import find_user
 from forum.services.lock import lock_plan
 from forum.services.progress import today_in_london
+from forum.services.signals import participation_changed
 from forum.services.stages import set_stage
 from tests.conftest import PASSWORD, sign_in
 from tests.lock_factories import CHAIR, HEALTH, SCHOOL, forum_with_people, make_draft, make_lockable
@@ -290,3 +291,26 @@ def test_a_refusal_in_the_middle_of_an_operation_leaves_no_partial_write(
         pytest.fail(f"{operation.__name__} flushed more than {MAX_FLUSHES} times")
     assert at > 1, "the operation never flushed: it was refused before it wrote"
     assert dump() != before, "the operation, not refused, changed nothing"
+
+
+def test_a_signal_follows_the_commit_and_a_refusal_sends_none(app, client, people):
+    """participation_changed (which closes sockets or tells the room) is sent once the change is stored."""
+    forum = _chair_forum(client, people)
+    chair, nurse = (
+        db.session.scalar(select(Participant.id).where(Participant.user_id == find_user(email).id))
+        for email in (CHAIR, HEALTH)
+    )
+    seen = []
+
+    def receiver(_sender, forum_id: int, user_id: int, role: str | None) -> None:
+        with db.engine.connect() as connection:  # what is committed, on a connection of its own
+            stored = connection.execute(select(Participant.role).where(Participant.id == nurse)).scalar()
+        seen.append((role, stored.value))
+
+    participation_changed.connect(receiver)
+    try:
+        client.post(f"/forums/{forum.id}/participants/{chair}/role", data={f"p{chair}-role": "observer"})
+        client.post(f"/forums/{forum.id}/participants/{nurse}/role", data={f"p{nurse}-role": "observer"})
+    finally:
+        participation_changed.disconnect(receiver)
+    assert seen == [("observer", "observer")]  # the last chair's refusal sent nothing
