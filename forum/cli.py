@@ -7,12 +7,12 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from forum.extensions import db
 from forum.services import ServiceError
 from forum.services.accounts import create_agency, create_user, find_agency
 from forum.services.administration import current_template
 from forum.services.forums import add_participant, create_forum
 from forum.services.invitations import invite
+from forum.unit_of_work import unit_of_work
 
 agency_cli = AppGroup("agency", help="Manage agencies.")
 user_cli = AppGroup("user", help="Manage user accounts.")
@@ -20,7 +20,7 @@ forum_cli = AppGroup("forum", help="Manage forums.")
 
 
 def _refuse(error: ServiceError) -> None:
-    db.session.rollback()
+    """Report a refusal (its unit of work was rolled back) and exit non-zero."""
     raise click.ClickException(error.message)
 
 
@@ -29,7 +29,8 @@ def _refuse(error: ServiceError) -> None:
 def agency_create(name: str) -> None:
     """Create an agency."""
     try:
-        agency = create_agency(name)
+        with unit_of_work():
+            agency = create_agency(name)
     except ServiceError as error:
         _refuse(error)
     click.echo(f"Created agency {agency.id}: {agency.name}")
@@ -45,7 +46,8 @@ def user_create(email: str, full_name: str, agency_name: str, admin: bool, passw
     """Create a user account; the password is read from standard input."""
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else ""
     try:
-        user = create_user(email, full_name, agency_name, password, is_admin=admin)
+        with unit_of_work():
+            user = create_user(email, full_name, agency_name, password, is_admin=admin)
     except ServiceError as error:
         _refuse(error)
     click.echo(f"Created user {user.id}: {user.email}{' (administrator)' if admin else ''}")
@@ -58,8 +60,9 @@ def user_create(email: str, full_name: str, agency_name: str, admin: bool, passw
 def forum_create(reference: str, title: str, chair_email: str) -> None:
     """Create a forum with its chair; prints the forum's URL path last."""
     try:
-        template = current_template(current_app.config["FORMULATION_TEMPLATE"])
-        forum = create_forum(reference, title, chair_email, template)
+        with unit_of_work():
+            template = current_template(current_app.config["FORMULATION_TEMPLATE"])
+            forum = create_forum(reference, title, chair_email, template)
     except ServiceError as error:
         _refuse(error)
     click.echo(f"Created forum {forum.id}: {forum.reference}")
@@ -73,7 +76,8 @@ def forum_create(reference: str, title: str, chair_email: str) -> None:
 def forum_add_participant(forum_id: int, email: str, role: str) -> None:
     """Add a user to a forum with a role (or change their role)."""
     try:
-        participant = add_participant(forum_id, email, role)
+        with unit_of_work():
+            participant = add_participant(forum_id, email, role)
     except ServiceError as error:
         _refuse(error)
     click.echo(f"{participant.user.email} is {participant.role.value} in forum {forum_id}")
@@ -90,11 +94,14 @@ def forum_add_participant(forum_id: int, email: str, role: str) -> None:
 def forum_invite(forum_id: int, email: str, role: str, days: int | None, agency_name: str | None) -> None:
     """Invite an email address to a forum; prints the single-use invitation link."""
     try:
-        agency = find_agency(agency_name) if agency_name else None
-        if agency_name and (agency is None or not agency.active):
-            raise ServiceError(f"Unknown agency {agency_name!r}.")
-        days = days or current_app.config["INVITATION_DAYS"]
-        invitation, token = invite(forum_id, email, role, None, days, agency_id=agency.id if agency else None)
+        with unit_of_work():
+            agency = find_agency(agency_name) if agency_name else None
+            if agency_name and (agency is None or not agency.active):
+                raise ServiceError(f"Unknown agency {agency_name!r}.")
+            days = days or current_app.config["INVITATION_DAYS"]
+            invitation, token = invite(
+                forum_id, email, role, None, days, agency_id=agency.id if agency else None
+            )
     except ServiceError as error:
         _refuse(error)
     base = server_address()
@@ -116,7 +123,8 @@ def forum_export(forum_id: int, number: int, fmt: str, out: str) -> None:
     from forum.services.downloads import export
 
     try:
-        body, _media_type, name = export(forum_id, number, fmt, actor_id=None)
+        with unit_of_work():
+            body, _media_type, name = export(forum_id, number, fmt, actor_id=None)
     except ServiceError as error:
         _refuse(error)
     with open(out, "wb") as handle:
@@ -141,7 +149,8 @@ def retention_purge(dry_run: bool) -> None:
         click.echo("RETENTION_DAYS is 0 (not set): nothing is purged.")
         return
     click.echo(f"Policy: {policy.describe()}.")
-    purges = purge(policy, dry_run=dry_run)
+    with unit_of_work():
+        purges = purge(policy, dry_run=dry_run)
     verb = "Would purge" if dry_run else "Purged"
     for item in purges:
         click.echo(f"{verb} {item.describe()}")
@@ -163,7 +172,7 @@ def reminders_send(today_text: str | None) -> None:
     from datetime import date
 
     from forum.services.progress import today_in_london
-    from forum.services.reminders import send
+    from forum.services.reminders import give, owed
 
     try:
         today = date.fromisoformat(today_text) if today_text else today_in_london()
@@ -182,9 +191,11 @@ def reminders_send(today_text: str | None) -> None:
             "SERVER_PUBLIC_URL",
         )
     }
-    emailed, shown, failed = send(
-        today, config["REMINDER_DAYS_BEFORE_DUE"], config["REMINDER_DAYS_BEFORE_REVIEW"], mail
-    )
+    given = {"email": 0, "page": 0, None: 0}
+    for reminder in owed(today, config["REMINDER_DAYS_BEFORE_DUE"], config["REMINDER_DAYS_BEFORE_REVIEW"]):
+        with unit_of_work():  # one reminder at a time: an email sent is recorded before the next is sent
+            given[give(reminder, mail)] += 1
+    emailed, shown, failed = given["email"], given["page"], given[None]
     click.echo(
         f"Reminders for {today.isoformat()}: {emailed} emailed, {shown} shown on My forums, {failed} failed (retried next run)."
     )
@@ -211,7 +222,8 @@ def seed_demo() -> None:
 
     if not current_app.config.get("SEED_DEMO"):
         raise click.ClickException("Demo data is only seeded in development mode.")
-    lines = seed(current_template(current_app.config["FORMULATION_TEMPLATE"]), server_address())
+    with unit_of_work():
+        lines = seed(current_template(current_app.config["FORMULATION_TEMPLATE"]), server_address())
     for line in lines:
         click.echo(line)
 

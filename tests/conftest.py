@@ -91,18 +91,23 @@ class People:
     created: dict = field(default_factory=dict)
 
     def agency(self, name: str):
-        return find_agency(name) or create_agency(name)
+        agency = find_agency(name) or create_agency(name)
+        db.session.commit()  # set-up is stored, as the edge would store it
+        return agency
 
     def user(self, email: str, agency: str = "Children's Social Care", name: str | None = None, admin=False):
         self.agency(agency)
         name = name or email.split("@")[0].replace(".", " ").title()
-        return create_user(email, name, agency, PASSWORD, is_admin=admin)
+        user = create_user(email, name, agency, PASSWORD, is_admin=admin)
+        db.session.commit()
+        return user
 
     def forum(self, reference: str = "RF-1", chair: str = "chair@example.org", title="Family forum", **roles):
         """A forum chaired by `chair`; keyword arguments map emails to roles."""
         forum = create_forum(reference, title, chair, DEFAULT_TEMPLATE)
         for email, role in roles.items():
             add_participant(forum.id, email, role)
+        db.session.commit()
         return forum
 
 
@@ -190,6 +195,7 @@ class LiveServer:
 
     def session(self, email: str, password: str = PASSWORD) -> requests.Session:
         """A requests session signed in through the real sign-in form."""
+        db.session.commit()  # what the test set up is stored before the server reads it
         http = requests.Session()
         page = http.get(self.url + "/login", timeout=10)
         token = csrf_token_from(page.text)

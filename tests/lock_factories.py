@@ -8,6 +8,7 @@ from pathlib import Path
 import jsonschema
 from pycrdt import Doc, Text
 
+from forum.extensions import db
 from forum.live.room import accept_update
 from forum.live.rooms import Rooms
 from forum.services.accounts import find_user
@@ -60,6 +61,7 @@ def forum_with_people(people, reference: str = "RF-LOCK") -> ForumSetup:
     entry = add_entry(forum.id, teacher, "plan")
     write_text(forum.id, teacher.id, entry.root_name, "Meet J at the gate each morning.")
     plan_entries.append(entry.id)
+    db.session.commit()  # set-up is stored, as the edge would store it
     return ForumSetup(forum.id, chair, nurse, teacher, observer, perpetuating, plan_entries)
 
 
@@ -84,6 +86,7 @@ def make_draft(setup: ForumSetup) -> None:
     set_review_date(fid, setup.chair, date.today() + timedelta(days=90))
     write_text(fid, setup.chair.id, "hypothesis", "Late nights keep J from school.")
     write_text(fid, setup.chair.id, "family_communication", "Nia visits Mum on Friday.")
+    db.session.commit()
 
 
 def agree_on_it(setup: ForumSetup) -> None:
@@ -94,6 +97,7 @@ def agree_on_it(setup: ForumSetup) -> None:
     accept_lead(fid, setup.nurse)
     for person in (setup.chair, setup.nurse, setup.teacher):
         set_stance(fid, person, "agree", None)
+    db.session.commit()
 
 
 def export_schema() -> dict:

@@ -27,6 +27,7 @@ def module_app(migrated_database, tmp_path_factory):
 
 def start_server(app, tmp_path_factory, env: dict | None = None) -> LiveServer:
     """A real eventlet server on the app's database (env: extra configuration)."""
+    db.session.commit()  # what the test set up is stored before the server reads it
     instance = tmp_path_factory.mktemp("security-instance")
     return LiveServer(app.config["DATABASE_PATH"], instance, env=env).start()
 

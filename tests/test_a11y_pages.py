@@ -53,6 +53,7 @@ def _locked(people: People, reference: str) -> int:
     setup = forum_with_people(people, reference)
     make_lockable(setup)
     lock_plan(setup.forum_id, setup.chair)
+    db.session.commit()  # set-up is stored, as the edge would store it
     return setup.forum_id
 
 
@@ -64,6 +65,7 @@ def _seed(people: People) -> dict:
     ids["review"] = _locked(people, "RF-2026-REVIEW")
     chair = find_user(CHAIR)
     reopen(ids["review"], chair, "Review meeting: school attendance has changed.")
+    db.session.commit()  # set-up is stored, as the edge would store it
     ids["tampered"] = _locked(people, "RF-2026-TAMPERED")
     # The stored bytes of version 1 no longer match its hash: viewing it fails the integrity check.
     db.session.execute(

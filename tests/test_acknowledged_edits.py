@@ -123,8 +123,10 @@ def test_text_refused_forbidden_is_never_stored_after_a_role_change_and_rejoin(l
         nurse = await connected(live_server, HEALTH, fid)
         ok_before = await nurse.send(keystroke(nurse, root, " Agreed"))
         add_participant(fid, HEALTH, "observer")
+        db.session.commit()
         refused = await nurse.send(keystroke(nurse, root, " SECRET-FORBIDDEN"))
         add_participant(fid, HEALTH, "contributor")
+        db.session.commit()
         rejoin = await nurse.join()  # a naive client sends everything the server lacks
         later = await nurse.send(keystroke(nurse, root, " more"))
         await eventually(lambda: not nurse._rejoin or nurse._rejoin.done(), 10)

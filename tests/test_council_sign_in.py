@@ -90,6 +90,7 @@ def test_an_unverified_email_or_a_deactivated_account_is_refused(council, staff)
     assert signed_in_as(http, server) is None
 
     set_user_active(find_user("nurse@example.org").id, False, find_user("chair@example.org"))
+    db.session.commit()  # the live server reads it
     http = requests.Session()  # the council remembers who signed in there: a fresh browser
     response = provider.sign_in(server, "nurse", http)
     assert response.status_code == 401 and "Your account here is deactivated." in response.text
@@ -103,6 +104,7 @@ def test_an_invited_person_gets_an_account_through_the_invitation_and_lands_in_t
     invitation, _token = invite(
         staff.id, "hana@example.org", "observer", chair, agency_id=find_agency("Leeds Housing").id
     )
+    db.session.commit()
     http = requests.Session()
     response = provider.sign_in(server, "hana", http)
     assert response.status_code == 200 and response.url == f"{server.url}/forums/{staff.id}"
@@ -205,6 +207,7 @@ def test_with_password_sign_in_off_the_password_form_is_refused(council_only, st
     _invitation, token = invite(
         staff.id, "hana@example.org", "contributor", None, agency_id=find_agency("Leeds Housing").id
     )
+    db.session.commit()
     set_up = requests.get(f"{server.url}/invitations/{token}", timeout=10)
     assert 'name="password"' not in set_up.text and "Sign in with Leeds City Council account" in set_up.text
     assert provider.sign_in(server, "nurse", http).url == f"{server.url}/"

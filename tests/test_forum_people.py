@@ -159,6 +159,7 @@ def test_an_inactive_account_or_a_participant_in_the_list_refuses_all(client, fo
     sign_in(client, "chair@example.org")
     client.post(f"/forums/{forum.id}/participants", data={"user_id": find_user("nurse@example.org").id})
     set_user_active(find_user("gone@example.org").id, False, find_user("chair@example.org"))
+    db.session.commit()
     for taken in ("nurse@example.org", "gone@example.org"):
         response = client.post(
             f"/forums/{forum.id}/invitations",
@@ -239,6 +240,7 @@ def test_people_with_an_account_are_found_by_name_or_email_and_added(client, for
     assert "Nina Nurse already takes part in this forum." in twice.text
     gone = find_user("gone@example.org")
     set_user_active(gone.id, False, find_user("chair@example.org"))
+    db.session.commit()
     assert "Nico Gone" not in client.get(f"/forums/{forum.id}/manage?q=nico").text
     refused = client.post(
         f"/forums/{forum.id}/participants", data={"user_id": gone.id}, follow_redirects=True

@@ -32,6 +32,7 @@ def entries_in(user, forum_ids: list[int]) -> None:
     """Entries 1, 2, … of these forums, in this order, so that `entry:<n>` names one of its forum's entries."""
     for number, forum_id in enumerate(forum_ids, start=1):
         assert add_entry(forum_id, user, "presenting").id == number
+    db.session.commit()  # the writers' threads read them in sessions of their own
 
 
 def run_threads(app, jobs) -> list:

@@ -242,6 +242,7 @@ def test_invitation_form_errors_link_to_their_fields(client, forum):
 
 def test_new_account_form_errors_change_nothing(client, forum):
     _invitation, token = invite(forum.id, "new@example.org", "contributor", None)
+    db.session.commit()
     before = counts()
     response = client.post(
         f"/invitations/{token}",
@@ -472,6 +473,7 @@ def test_chair_creates_schedules_and_manages_participants(client, forum, people)
     from forum.services.forums import add_participant
 
     police = add_participant(created.id, "police@example.org", "observer")
+    db.session.commit()  # set-up is stored, as the edge would store it
     client.post(
         f"/forums/{created.id}/participants/{police.id}/role", data={f"p{police.id}-role": "contributor"}
     )

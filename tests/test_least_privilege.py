@@ -35,6 +35,7 @@ def test_roots_and_focus_of_entries_that_are_not_the_forums_are_refused(live_ser
     other = people.forum("RF-OTHER", chair="chair@example.org")
     foreign = add_entry(other.id, setup.chair, "presenting").id
     own = add_entry(setup.forum_id, setup.nurse, "presenting").id
+    db.session.commit()  # set-up is stored, as the edge would store it
     fid = setup.forum_id
 
     async def scenario():
@@ -99,7 +100,9 @@ def test_an_administrator_who_is_not_a_participant_cannot_manage_invite_join_or_
 
     assert asyncio.run(join())["error"]["code"] == "forbidden"
     add_participant(fid, ADMIN, "observer")  # once a participant, the forum is theirs to read
+    db.session.commit()
     assert admin.get(f"{live_server.url}/forums/{fid}/versions", timeout=10).status_code == 200
     assert admin.get(f"{live_server.url}/forums/{fid}/manage", timeout=10).status_code == 404
     add_participant(fid, ADMIN, "chair")
+    db.session.commit()
     assert admin.get(f"{live_server.url}/forums/{fid}/manage", timeout=10).status_code == 200

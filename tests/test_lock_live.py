@@ -279,6 +279,7 @@ def test_each_lock_refusal_reason_is_reported_alone_and_all_together(live_server
     for code, breaker in BREAKERS.items():
         if code not in DRAFT_BREAKERS:
             breaker(everything)
+    db.session.commit()  # set-up is stored, as the edge would store it
 
     async def scenario():
         replies = {}
@@ -380,6 +381,7 @@ def test_an_update_racing_the_freeze_is_in_the_version_or_refused_and_reported(l
     ok(lock_reply)
     agree_on_it(setup)
     lock_plan(fid, setup.chair)
+    db.session.commit()  # set-up is stored, as the edge would store it
     (version,) = stored_versions(fid)
     document = json.loads(version.canonical_json)
     texts = {entry["id"]: entry["text"] for panel in document["panels"] for entry in panel["entries"]}

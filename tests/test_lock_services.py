@@ -169,6 +169,7 @@ def test_a_locked_version_is_valid_hashed_and_immutable_and_reopening_makes_vers
         lock_plan(fid, setup.chair)
     assert codes(refused.value) == {"objection_needs_override"}
     version = lock_plan(fid, setup.chair, override_reason="School's concern is addressed by action 1.")
+    db.session.commit()  # as the edge would: the refusals below roll back their own transactions
     assert version.number == 1 and db.session.get(Forum, fid).stage == Stage.LOCKED
     document = json.loads(version.canonical_json)
     assert_valid_document(document)
@@ -204,6 +205,7 @@ def test_a_locked_version_is_valid_hashed_and_immutable_and_reopening_makes_vers
     with pytest.raises(ServiceError):
         reopen(fid, setup.chair, "   ")
     assert reopen(fid, setup.chair, "Review: housing decision received.") == 1
+    db.session.commit()
     assert db.session.get(Forum, fid).stage == Stage.PLAN
     assert read_plan(fid).lead_accepted_at is None
     assert {b.code for b in lock_refusals(fid)} == {

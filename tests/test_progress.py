@@ -63,6 +63,7 @@ def locked(people) -> Locked:
         ids[name] = action.id
     agree_on_it(setup)
     lock_plan(fid, setup.chair)
+    db.session.commit()  # set-up is stored, as the edge would store it
     _row, version = locked_version(fid, 1)
     gate = next(a["id"] for a in version.document["actions"] if a["what"] == "Meet J at the gate.")
     return Locked(fid, gate, ids["overdue"], ids["soon"], ids["nurse_action"])

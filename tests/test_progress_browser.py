@@ -44,6 +44,7 @@ def site(migrated_database, tmp_path_factory) -> Iterator[tuple[LiveServer, int]
         )
         agree_on_it(setup)
         lock_plan(setup.forum_id, setup.chair)
+        db.session.commit()  # set-up is stored, as the edge would store it
         server = LiveServer(path, base / "instance").start()
         try:
             yield server, setup.forum_id

@@ -64,6 +64,7 @@ def plan(people):
     agree_on_it(setup)
     lock_plan(fid, setup.chair)
     record_progress(fid, setup.teacher, ids["finished"], "done", "Done.")
+    db.session.commit()  # set-up is stored, as the edge would store it
     return fid, ids
 
 
@@ -126,6 +127,7 @@ def test_without_mail_reminders_show_on_my_forums_once(app, runner, client, plan
     from forum.services.accounts import find_user
 
     record_progress(fid, find_user(SCHOOL), ids["late"], "done", "Sent.")
+    db.session.commit()  # set-up is stored, as the edge would store it
     assert f"action {ids['late']} of" not in client.get("/").get_data(as_text=True)
 
 

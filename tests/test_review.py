@@ -42,6 +42,7 @@ def reviewing(people):
     lock_plan(setup.forum_id, setup.chair)
     record_progress(setup.forum_id, setup.teacher, 1, "stuck", "J was off sick for a week.")
     reopen(setup.forum_id, setup.chair, "Review meeting in September.")
+    db.session.commit()  # set-up is stored, as the edge would store it
     return setup
 
 
@@ -97,6 +98,7 @@ def test_review_answers_go_into_version_two_with_what_changed(live_server, revie
     for person in (chair, nurse, teacher_user):
         set_stance(fid, person, "agree", None)
     lock_plan(fid, chair)
+    db.session.commit()  # set-up is stored, as the edge would store it
 
     db.session.expire_all()
     assert (v1.canonical_json, v1.sha256) == (v1_bytes, v1_hash)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from forum.extensions import db
 from forum.services.accounts import find_user
 from forum.services.agreement import accept_lead, set_stance
 from forum.services.lock import lock_plan
@@ -28,6 +29,7 @@ def test_reopen_review_lock_version_two_and_compare(browsers, people):
     fid = setup.forum_id
     lock_plan(fid, setup.chair)
     record_progress(fid, setup.teacher, 1, "on_track", "Met J at the gate four days out of five.")
+    db.session.commit()  # set-up is stored, as the edge would store it
     SHOTS.mkdir(parents=True, exist_ok=True)
 
     # The chair reopens the locked plan for review in the room; the room leads to the review.

@@ -147,6 +147,7 @@ def test_a_freeze_on_one_process_stops_edits_on_the_other_at_once(cluster):
     assert told  # the other process's room heard the new stage through Redis
     agree_on_it(setup)
     lock_plan(fid, setup.chair)
+    db.session.commit()  # set-up is stored, as the edge would store it
     assert stored_texts(fid)[root].endswith("Before the lock.")
     version = db.session.scalar(select(PlanVersion).where(PlanVersion.forum_id == fid))
     assert "Before the lock." in version.canonical_json.decode() and b"After the lock" not in (

@@ -19,6 +19,7 @@ from docx import Document
 from playwright.sync_api import expect
 
 from forum.exports import FORMATS
+from forum.extensions import db
 from forum.services.accounts import create_agency, create_user
 from forum.services.agreement import accept_lead, nominate_lead, set_principle, set_stance
 from forum.services.downloads import export
@@ -84,12 +85,14 @@ def world(module_app, module_people):
     set_principle(fid, chair, "strength_focused", "partly", f"{SCRIPT} note")
     lock_plan(fid, chair, override_reason=f"{SCRIPT} override")
     reopen(fid, chair, f"{IMG_ONERROR} reopen {SHORT}")
+    db.session.commit()  # set-up is stored, as the edge would store it
     nominate_lead(fid, chair, nurse.id)
     set_stage(fid, chair, "agree", confirm=True)
     accept_lead(fid, nurse)
     set_stance(fid, chair, "agree", None)
     set_stance(fid, nurse, "agree_with_concerns", f"{SVG_reason()}")
     lock_plan(fid, chair, override_reason=f"{SCRIPT} override again")
+    db.session.commit()  # set-up is stored, as the edge would store it
     return {"locked": fid, "live": live.id}
 
 

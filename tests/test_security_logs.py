@@ -5,6 +5,7 @@ import asyncio
 import pytest
 import requests
 
+from forum.extensions import db
 from forum.services.agreement import nominate_lead, set_stance
 from tests.conftest import csrf_token_from
 from tests.live_clients import RoomClient, eventually
@@ -40,6 +41,7 @@ def test_a_whole_flow_leaves_no_names_emails_or_text_in_the_server_log(live_serv
         await nurse.call("lead:accept", {"forum": forum_id})
         await chair.call("stance:set", {"forum": forum_id, "stance": "agree"})
         set_stance(forum_id, setup.teacher, "agree", None)  # School, not in the room
+        db.session.commit()
         await nurse.call("stance:set", {"forum": forum_id, "stance": "object", "reason": TYPED[0]})
         await nurse.call("stance:set", {"forum": forum_id, "stance": "agree"})
         await chair.call("focus", {"forum": forum_id, "entry": entry})

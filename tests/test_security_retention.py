@@ -20,6 +20,7 @@ def _locked(people, reference: str, days_ago: int) -> int:
     setup = forum_with_people(people, reference)
     make_lockable(setup)
     lock_plan(setup.forum_id, setup.chair)
+    db.session.commit()  # set-up is stored, as the edge would store it
     when = datetime.now(UTC) - timedelta(days=days_ago)
     # Versions are immutable to the ORM; only the test back-dates the lock, with plain SQL.
     db.session.execute(

@@ -15,7 +15,8 @@ from forum import metrics
 from forum.auth.session import start_session
 from forum.extensions import limiter
 from forum.services import ServiceError
-from forum.services.council_sign_in import council_account
+from forum.services.council_sign_in import CouncilSignInRefusedError, council_account, refused_sign_in
+from forum.unit_of_work import unit_of_work
 from forum.web.links import absolute
 
 log = logging.getLogger(__name__)
@@ -103,7 +104,12 @@ def callback():
         log.warning("council sign-in refused: %s", type(error).__name__)
         return _refused(DID_NOT_COMPLETE)
     try:
-        user, forum_id = council_account(dict(claims), ip=request.remote_addr)
+        with unit_of_work():
+            user, forum_id = council_account(dict(claims), ip=request.remote_addr)
+    except CouncilSignInRefusedError as error:
+        with unit_of_work():  # the refusal is audited after what the attempt wrote was rolled back
+            refused_sign_in(dict(claims), error, ip=request.remote_addr)
+        return _refused(error.message)
     except ServiceError as error:
         return _refused(error.message)
     next_path = session.get(NEXT)

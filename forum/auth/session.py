@@ -5,10 +5,11 @@ from datetime import UTC, datetime
 from flask import Flask, current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 
-from forum.extensions import db, login_manager
+from forum.extensions import login_manager
 from forum.services.accounts import browser_session_ended, end_browser_session, load_session_user
 from forum.services.audit import record
 from forum.services.signals import session_ended
+from forum.unit_of_work import unit_of_work
 
 # Requests that do not count as activity.
 _PASSIVE_ENDPOINTS = {"static"}
@@ -30,12 +31,11 @@ def session_key() -> str | None:
 
 def end_session(reason: str = "auth.sign_out") -> None:
     """End this browser session for good (a copy of its cookie is refused from now on) and audit
-    it; the caller then logs the user out."""
+    it, in the caller's unit of work; the caller then logs the user out."""
     if current_user.is_authenticated:
         keep = current_app.config["PERMANENT_SESSION_LIFETIME"]
         end_browser_session(current_user.id, session_key(), keep)
         record(reason, actor_id=current_user.id)
-        db.session.commit()
 
 
 def load_user(session_id: str):
@@ -74,7 +74,8 @@ def register_session(app: Flask) -> None:
         reason = _expired()
         if reason:
             user_id, key = current_user.id, session_key()
-            end_session("auth.session_expired")
+            with unit_of_work():
+                end_session("auth.session_expired")
             logout_user()
             session.clear()
             session_ended.send(None, user_id=user_id, session_key=key)

@@ -13,6 +13,7 @@ from forum.auth.session import end_session, session_key, start_session
 from forum.extensions import limiter
 from forum.services.accounts import authenticate
 from forum.services.signals import session_ended
+from forum.unit_of_work import unit_of_work
 
 bp = Blueprint("auth", __name__)
 
@@ -57,7 +58,8 @@ def login():
             status = 403
         return render_template("auth/login.html", form=form, password_sign_in=False), status
     if form.validate_on_submit():
-        user = authenticate(form.email.data or "", form.password.data or "", ip=request.remote_addr)
+        with unit_of_work():  # the sign-in is audited whether it succeeds or not
+            user = authenticate(form.email.data or "", form.password.data or "", ip=request.remote_addr)
         if user is not None:
             session.clear()
             login_user(user)
@@ -77,7 +79,8 @@ def logout():
     """Sign the user out, closing the live sockets this browser session opened."""
     user_id, key = current_user.id, session_key()
     with_council = session.get(SIGNED_IN_WITH) == "council"
-    end_session()
+    with unit_of_work():
+        end_session()
     logout_user()
     session.clear()
     session_ended.send(None, user_id=user_id, session_key=key)

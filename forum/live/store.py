@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, insert, select
 from forum.extensions import db
 from forum.live.updates import ROOT_NAME
 from forum.models import DocumentSnapshot, DocumentUpdate, FrozenClient
-from forum.services.claims import claim_in_transaction
+from forum.services.claims import claim_open_forum
 
 
 def build_doc(snapshot: bytes | None, updates: list[bytes]) -> Doc:
@@ -95,7 +95,7 @@ class SqlDocumentStore:
     def claim(self, forum_id: int, after: int | None) -> Missed:
         # The claimed forum row serialises appends and compactions of one forum (in every process),
         # so update ids grow in commit order and what is read here cannot change before the commit.
-        claim_in_transaction(forum_id, draft=True)  # every text of the document is the draft's
+        claim_open_forum(forum_id, draft=True)  # every text of the document is the draft's
         return Missed() if after is None else self.since(forum_id, after)[0]
 
     def append(self, forum_id: int, updates: list[tuple[int, bytes]]) -> list[int]:
@@ -134,7 +134,7 @@ class SqlDocumentStore:
         return missed, start
 
     def compact(self, forum_id: int, snapshot: bytes, upto_update_id: int) -> None:
-        claim_in_transaction(forum_id)  # not while another process appends, compacts or locks
+        claim_open_forum(forum_id)  # not while another process appends, compacts or locks
         db.session.add(DocumentSnapshot(forum_id=forum_id, data=snapshot, upto_update_id=upto_update_id))
         db.session.execute(
             delete(DocumentUpdate).where(

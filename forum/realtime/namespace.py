@@ -30,6 +30,7 @@ from forum.services.entries import active_entries, entry_dict, member, removed_d
 from forum.services.facilitation import facilitation_state
 from forum.services.forums import get_forum
 from forum.services.lock import LockRefusedError
+from forum.unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -182,10 +183,9 @@ class ForumNamespace(Namespace):
         try:
             data = parse(spec.name, spec.payload, payload, spec.max_bytes)
             call = Call(request.sid, current_user, data, self._joined(data.forum), vote_budget())
-            outcome = spec.service(call)
-            db.session.commit()  # the edge of the event: its one unit of work
+            with unit_of_work():  # the event's one transaction (rolled back whole on a refusal)
+                outcome = spec.service(call)
         except ServiceError as error:
-            db.session.rollback()
             return refusal(error)
         if spec.then is not None:
             spec.then(call, outcome)
@@ -216,10 +216,12 @@ class ForumNamespace(Namespace):
 
     def on_disconnect(self, reason=None):
         user_id = current_user.id if current_user.is_authenticated else None
-        for live in registry().disconnected(request.sid):
-            record("forum.leave", actor_id=user_id, forum_id=live.forum_id, reason="disconnect")
+        with unit_of_work():
+            left = registry().disconnected(request.sid)
+            for live in left:
+                record("forum.leave", actor_id=user_id, forum_id=live.forum_id, reason="disconnect")
+        for live in left:
             self._emit_presence(live)
-        db.session.commit()  # the edge of the disconnect: its audit rows
 
     def on_join(self, payload=None):
         try:
@@ -247,8 +249,17 @@ class ForumNamespace(Namespace):
                 registry().left(request.sid, forum_id)
                 leave_room(room_name(forum_id))
             return refusal(error)
-        record("forum.join", actor_id=current_user.id, forum_id=forum_id, role=participant.role.value)
-        reply = ok(
+        with unit_of_work():
+            record("forum.join", actor_id=current_user.id, forum_id=forum_id, role=participant.role.value)
+            reply = self._joined_reply(forum, person, missing, server_sv)
+        reply["presence"] = live.people()
+        self._emit_presence(live)
+        self.emit_facilitation(forum_id, to=request.sid)
+        return reply
+
+    def _joined_reply(self, forum, person: Person, missing: bytes, server_sv: bytes) -> dict:
+        """Everything a client needs to show the room after a join."""
+        return ok(
             forum={
                 "id": forum.id,
                 "reference": forum.reference,
@@ -260,17 +271,12 @@ class ForumNamespace(Namespace):
                 {"key": panel["key"], "name": panel["name"], "help": panel["help"]}
                 for panel in forum.template["panels"]
             ],
-            entries=[entry_dict(entry) for entry in active_entries(forum_id)],
-            removed=[removed_dict(entry) for entry in removed_entries(forum_id)],
-            contributors=contributors(forum_id),
+            entries=[entry_dict(entry) for entry in active_entries(forum.id)],
+            removed=[removed_dict(entry) for entry in removed_entries(forum.id)],
+            contributors=contributors(forum.id),
             update=b64(missing),
             sv=b64(server_sv),
         )
-        db.session.commit()  # the edge of the join: its audit row
-        reply["presence"] = live.people()
-        self._emit_presence(live)
-        self.emit_facilitation(forum_id, to=request.sid)
-        return reply
 
     def _update(self, app, rooms: Rooms, connection, payload) -> dict:
         """A document update, sent many times a second by everyone typing: in an app context only.
@@ -314,8 +320,8 @@ class ForumNamespace(Namespace):
             return refusal(error)
         live = registry().left(request.sid, data.forum)
         leave_room(room_name(data.forum))
-        record("forum.leave", actor_id=current_user.id, forum_id=data.forum, reason="leave")
-        db.session.commit()  # the edge of the leave: its audit row
+        with unit_of_work():
+            record("forum.leave", actor_id=current_user.id, forum_id=data.forum, reason="leave")
         if live is not None:
             self._emit_presence(live)
         return ok()

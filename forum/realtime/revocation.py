@@ -10,12 +10,25 @@ from flask import current_app
 
 from forum.realtime.schemas import REGISTRY_KEY, SERVER_FACILITATION, SERVER_PRESENCE
 from forum.services import votes
+from forum.services.audit import record
 from forum.services.facilitation import facilitation_state
-from forum.services.signals import participation_changed, session_ended
+from forum.services.signals import participation_changed, session_ended, user_signed_out_everywhere
+from forum.unit_of_work import unit_of_work
 
 
 def _rooms():
     return current_app.extensions.get(REGISTRY_KEY)
+
+
+def close_user_sockets(_sender, user_id: int) -> int:
+    """Close every socket of a user whose sessions were all revoked (deactivation, password reset,
+    sign-out everywhere); return how many, audited."""
+    rooms = _rooms()
+    closed = rooms.disconnect_user(user_id) if rooms is not None else 0
+    if closed:
+        with unit_of_work():  # after the revoking transaction committed: this audit row is its own
+            record("user.sockets_closed", user_id=user_id, sockets=closed)
+    return closed
 
 
 def close_session_sockets(_sender, user_id: int, session_key: str | None) -> int:
@@ -53,5 +66,6 @@ def close_forum_sockets(_sender, forum_id: int, user_id: int, role: str | None) 
 
 def subscribe() -> None:
     """Connect the handlers to the signals (idempotent)."""
+    user_signed_out_everywhere.connect(close_user_sockets)
     session_ended.connect(close_session_sockets)
     participation_changed.connect(close_forum_sockets)

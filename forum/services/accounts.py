@@ -43,7 +43,6 @@ def create_agency(name: str, actor_id: int | None = None) -> Agency:
     db.session.add(agency)
     db.session.flush()
     record("agency.create", actor_id=actor_id, agency_id=agency.id)
-    db.session.commit()
     return agency
 
 
@@ -77,7 +76,6 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     record("user.create", actor_id=actor_id, user_id=user.id, admin=is_admin)
-    db.session.commit()
     return user
 
 
@@ -87,10 +85,8 @@ def authenticate(email: str, password: str, ip: str | None = None) -> User | Non
     ok = verify_password(user.password_hash if user else None, password)
     if ok and user is not None and user.active:
         record("auth.sign_in", actor_id=user.id, ip=ip)
-        db.session.commit()
         return user
     record("auth.sign_in_failed", actor_id=user.id if user else None, ip=ip)
-    db.session.commit()
     return None
 
 

@@ -11,17 +11,12 @@ from forum.models import Agency, FormulationTemplate, PasswordLink, User
 from forum.services import ServiceError
 from forum.services.accounts import create_agency, create_user, find_agency
 from forum.services.audit import record
-from forum.services.signals import user_signed_out_everywhere
+from forum.services.signals import send_after_commit, user_signed_out_everywhere
 from forum.services.signed_links import LinkRefusedError, new_secret, secret_matches, sign, unsign
 from forum.services.templates import load_template, validate_template
 
 RESET_PURPOSE = "set-password"
 PASSWORD_LINK_HOURS = 72
-
-
-def aware(moment: datetime) -> datetime:
-    """A stored time as UTC-aware (SQLite hands back naive datetimes)."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _clean_name(name: str, what: str, limit: int) -> str:
@@ -63,7 +58,6 @@ def rename_agency(agency_id: int, name: str, actor: User) -> Agency:
         raise ServiceError(f"Agency {name!r} already exists.", "duplicate")
     agency.name = name
     record("agency.rename", actor_id=actor.id, agency_id=agency.id)
-    db.session.commit()
     return agency
 
 
@@ -72,7 +66,6 @@ def set_agency_active(agency_id: int, active: bool, actor: User) -> Agency:
     agency = get_agency(agency_id)
     agency.active = active
     record("agency.activate" if active else "agency.deactivate", actor_id=actor.id, agency_id=agency.id)
-    db.session.commit()
     return agency
 
 
@@ -113,7 +106,6 @@ def update_user(user_id: int, agency_id: int, is_admin: bool, actor: User) -> Us
         changed["admin"] = is_admin
     user.agency_id, user.is_admin = agency.id, is_admin
     record("user.update", actor_id=actor.id, user_id=user.id, **changed)
-    db.session.commit()
     return user
 
 
@@ -131,9 +123,8 @@ def set_user_active(user_id: int, active: bool, actor: User) -> User:
     if not active:
         sign_out_everywhere(user)
     record("user.activate" if active else "user.deactivate", actor_id=actor.id, user_id=user.id)
-    db.session.commit()
     if not active:
-        user_signed_out_everywhere.send(None, user_id=user.id)
+        send_after_commit(user_signed_out_everywhere, user_id=user.id)
     return user
 
 
@@ -145,8 +136,7 @@ def change_password(user: User, current: str, new: str) -> None:
     user.password_hash = hash_password(new)
     sign_out_everywhere(user)
     record("user.password_change", actor_id=user.id, user_id=user.id)
-    db.session.commit()
-    user_signed_out_everywhere.send(None, user_id=user.id)
+    send_after_commit(user_signed_out_everywhere, user_id=user.id)
 
 
 # One-time password links
@@ -173,7 +163,6 @@ def issue_password_link(user_id: int, actor: User) -> str:
     db.session.add(link)
     db.session.flush()
     record("user.password_link", actor_id=actor.id, user_id=user.id, link_id=link.id)
-    db.session.commit()
     return sign(RESET_PURPOSE, link.id, secret)
 
 
@@ -185,7 +174,7 @@ def check_password_link(token: str) -> PasswordLink:
         raise LinkRefusedError("This link is not valid. Check you copied all of it.", "tampered")
     if link.used_at is not None:
         raise LinkRefusedError("This link has already been used. Ask an administrator for a new one.", "used")
-    if aware(link.expires_at) <= datetime.now(UTC):
+    if link.expires_at <= datetime.now(UTC):
         raise LinkRefusedError("This link has expired. Ask an administrator for a new one.", "expired")
     if not link.user.active:
         raise LinkRefusedError("This account has been deactivated.", "inactive")
@@ -203,14 +192,12 @@ def use_password_link(token: str, new_password: str) -> User:
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:
-        db.session.rollback()
         raise LinkRefusedError("This link has already been used. Ask an administrator for a new one.", "used")
     user = link.user
     user.password_hash = hash_password(new_password)
     sign_out_everywhere(user)
     record("user.password_reset", actor_id=user.id, user_id=user.id, link_id=link.id)
-    db.session.commit()
-    user_signed_out_everywhere.send(None, user_id=user.id)
+    send_after_commit(user_signed_out_everywhere, user_id=user.id)
     return user
 
 
@@ -228,5 +215,4 @@ def save_template(template: dict, actor: User) -> dict:
     template = validate_template(template)
     db.session.add(FormulationTemplate(template=template, created_by=actor.id))
     record("template.update", actor_id=actor.id, panels=[panel["key"] for panel in template["panels"]])
-    db.session.commit()
     return template

@@ -50,7 +50,6 @@ def nominate_lead(forum_id: int, user: User, nominee_id: int | None) -> None:
         plan.lead_nominated_at = utcnow() if nominee_id is not None else None
         plan.lead_accepted_at = plan.lead_accepted_proposal = None
         record("lead.nominate", actor_id=user.id, forum_id=forum_id, nominee=nominee_id)
-    db.session.commit()
 
 
 def accept_lead(forum_id: int, user: User) -> None:
@@ -61,20 +60,17 @@ def accept_lead(forum_id: int, user: User) -> None:
     claim_open_forum(forum_id)
     plan = plan_of(forum_id)
     if plan.lead_worker_id != user.id:
-        db.session.rollback()
         raise ServiceError("Only the person nominated as lead worker can accept.", code="forbidden")
     sha256 = _proposal_sha256(forum_id)
     if plan.lead_accepted_at is None or plan.lead_accepted_proposal != sha256:
         plan.lead_accepted_at, plan.lead_accepted_proposal = utcnow(), sha256
         record("lead.accept", actor_id=user.id, forum_id=forum_id, proposal=sha256)
-    db.session.commit()
 
 
 def _proposal_sha256(forum_id: int) -> str:
     """The hash of the proposal being agreed (after claim_open_forum); ServiceError no_proposal."""
     proposal = current_proposal(forum_id)
     if proposal is None:
-        db.session.rollback()
         raise ServiceError(NO_PROPOSAL, code="no_proposal")
     return proposal[1]
 
@@ -84,11 +80,9 @@ def decline_lead(forum_id: int, user: User) -> None:
     claim_open_forum(forum_id)
     plan = plan_of(forum_id)
     if plan.lead_worker_id != user.id:
-        db.session.rollback()
         raise ServiceError("Only the person nominated as lead worker can decline.", code="forbidden")
     plan.lead_worker_id = plan.lead_nominated_at = plan.lead_accepted_at = plan.lead_accepted_proposal = None
     record("lead.decline", actor_id=user.id, forum_id=forum_id)
-    db.session.commit()
 
 
 def attending_agencies(forum_id: int) -> list[Agency]:
@@ -135,7 +129,6 @@ def set_stance(forum_id: int, user: User, stance: str, reason: str | None) -> St
         stance=kind.value,
         proposal=sha256,
     )
-    db.session.commit()
     return row
 
 
@@ -165,5 +158,4 @@ def set_principle(forum_id: int, user: User, key: str, answer: str, note: str | 
         db.session.add(row)
     row.answer, row.note, row.recorded_by, row.recorded_at = kind, note, user.id, utcnow()
     record("principles.set", actor_id=user.id, forum_id=forum_id, key=key, answer=kind.value)
-    db.session.commit()
     return row

@@ -7,7 +7,7 @@ and family text, whoever wrote first), then everyone else whose updates changed 
 they first did, each with their agency and last change time.
 """
 
-from datetime import UTC, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -24,8 +24,6 @@ def london(moment: datetime | None) -> str | None:
     """An ISO 8601 time with its Europe/London offset (stored times are UTC)."""
     if moment is None:
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(LONDON).isoformat()
 
 

@@ -1,4 +1,4 @@
-"""Writing to the audit trail. Callers commit in their own transaction."""
+"""Writing to the audit trail. Audit rows join the transaction the edge commits (forum/unit_of_work.py)."""
 
 from sqlalchemy import insert
 
@@ -7,7 +7,7 @@ from forum.models import AuditEvent
 
 
 def record(action: str, actor_id: int | None = None, forum_id: int | None = None, **detail) -> None:
-    """Add an audit event to the current session (committed by the caller's transaction)."""
+    """Add an audit event to the current session (committed, or rolled back, with the operation it records)."""
     db.session.add(AuditEvent(action=action, actor_id=actor_id, forum_id=forum_id, detail=detail))
 
 

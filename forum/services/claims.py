@@ -11,7 +11,7 @@ FROZEN_MESSAGE = (
     "The plan is frozen while the agencies agree to it; your change was not saved. "
     "The chair can go back a stage to change it."
 )
-# Stages in which the draft (6Ps, hypothesis, priorities, plan) may not change; see claim_in_transaction.
+# Stages in which the draft (6Ps, hypothesis, priorities, plan) may not change; see claim_open_forum.
 _CLOSED = (Stage.LOCKED,)
 _CLOSED_TO_DRAFT = (Stage.LOCKED, Stage.AGREE)
 
@@ -21,16 +21,9 @@ def claim_open_forum(forum_id: int, draft: bool = False) -> None:
     or, for a change to the draft, frozen as a proposal in Agree (ServiceError "frozen").
 
     A conditional write, so a concurrent lock either commits first (and this refuses) or waits
-    for this transaction: nothing is accepted into a locked forum. On a refusal the edge rolls back.
-    """
-    claim_in_transaction(forum_id, draft)
-
-
-def claim_in_transaction(forum_id: int, draft: bool = False) -> None:
-    """claim_open_forum without the rollback, for a transaction that goes on with other forums.
-
-    A refused claim wrote nothing, so the rest of the transaction is unaffected. Core on the
-    session's connection: it runs for every batch of document updates.
+    for this transaction: nothing is accepted into a locked forum. A refused claim wrote nothing (the
+    edge rolls back; group commit goes on with the batch's other forums). Core on the session's
+    connection: it runs for every batch of document updates.
     """
     closed = _CLOSED_TO_DRAFT if draft else _CLOSED
     connection = db.session.connection()

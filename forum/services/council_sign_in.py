@@ -77,44 +77,42 @@ def _pending_invitation(email: str) -> Invitation | None:
 
 def council_account(claims: dict, ip: str | None = None) -> tuple[User, int | None]:
     """The account the council's verified claims sign in to, and the forum joined on the way (if an
-    invitation gave the account); audited either way."""
-    try:
-        email = verified_email(claims)
-        user = find_user(email)
-        if user is not None:
-            if not user.active:
-                raise CouncilSignInRefusedError(INACTIVE, "inactive")
-            record("auth.sign_in", actor_id=user.id, ip=ip, method="oidc")
-            db.session.commit()
-            return user, None
-        invitation = _pending_invitation(email)
-        if invitation is None:
-            raise CouncilSignInRefusedError(UNKNOWN, "unknown")
-        if invitation.agency is None or not invitation.agency.active:
-            raise CouncilSignInRefusedError(NO_AGENCY, "no_agency")
-        user = User(
-            email=email,
-            full_name=_full_name(claims, email),
-            agency_id=invitation.agency_id,
-            password_hash=hash_password(secrets.token_urlsafe(32)),  # nobody knows it: council sign-in only
-            session_token=secrets.token_hex(16),
-        )
-        db.session.add(user)
-        db.session.flush()
-        record("user.create", actor_id=user.id, user_id=user.id, invitation_id=invitation.id, method="oidc")
-        claim_and_join(invitation, user)
+    invitation gave the account), with its audit row; CouncilSignInRefusedError when it may not come
+    in (the edge rolls back, then audits the refusal with refused_sign_in)."""
+    email = verified_email(claims)
+    user = find_user(email)
+    if user is not None:
+        if not user.active:
+            raise CouncilSignInRefusedError(INACTIVE, "inactive")
         record("auth.sign_in", actor_id=user.id, ip=ip, method="oidc")
-        db.session.commit()
-        return user, invitation.forum_id
-    except CouncilSignInRefusedError as error:
-        db.session.rollback()
-        known = find_user(claims["email"]) if isinstance(claims.get("email"), str) else None
-        record(
-            "auth.sign_in_failed",
-            actor_id=known.id if known else None,
-            ip=ip,
-            method="oidc",
-            reason=error.code,
-        )
-        db.session.commit()
-        raise
+        return user, None
+    invitation = _pending_invitation(email)
+    if invitation is None:
+        raise CouncilSignInRefusedError(UNKNOWN, "unknown")
+    if invitation.agency is None or not invitation.agency.active:
+        raise CouncilSignInRefusedError(NO_AGENCY, "no_agency")
+    user = User(
+        email=email,
+        full_name=_full_name(claims, email),
+        agency_id=invitation.agency_id,
+        password_hash=hash_password(secrets.token_urlsafe(32)),  # nobody knows it: council sign-in only
+        session_token=secrets.token_hex(16),
+    )
+    db.session.add(user)
+    db.session.flush()
+    record("user.create", actor_id=user.id, user_id=user.id, invitation_id=invitation.id, method="oidc")
+    claim_and_join(invitation, user)
+    record("auth.sign_in", actor_id=user.id, ip=ip, method="oidc")
+    return user, invitation.forum_id
+
+
+def refused_sign_in(claims: dict, error: CouncilSignInRefusedError, ip: str | None = None) -> None:
+    """Audit a refused council sign-in (its own transaction: the refused one was rolled back)."""
+    known = find_user(claims["email"]) if isinstance(claims.get("email"), str) else None
+    record(
+        "auth.sign_in_failed",
+        actor_id=known.id if known else None,
+        ip=ip,
+        method="oidc",
+        reason=error.code,
+    )

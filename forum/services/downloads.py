@@ -1,7 +1,6 @@
 """Serving a locked version's outputs: who may download, and the audit of each download."""
 
 from forum.exports import FORMATS, LockedVersion, filename
-from forum.extensions import db
 from forum.models.version import PlanVersion
 from forum.services import ServiceError
 from forum.services.audit import record
@@ -24,5 +23,4 @@ def export(forum_id: int, number: int, fmt: str, actor_id: int | None) -> tuple[
     export_format = FORMATS[fmt]
     body = export_format.render(version)
     record("version.download", actor_id=actor_id, forum_id=forum_id, version=number, format=fmt)
-    db.session.commit()
     return body, export_format.media_type, filename(version, fmt)

@@ -79,7 +79,6 @@ def add_entry(forum_id: int, user: User, panel: str) -> Entry:
     db.session.add(entry)
     db.session.flush()
     record("entry.add", actor_id=user.id, forum_id=forum_id, entry_id=entry.id, panel=panel)
-    db.session.commit()
     return entry
 
 
@@ -114,7 +113,6 @@ def remove_entry(forum_id: int, user: User, entry_id: int) -> Entry:
         .execution_options(synchronize_session=False)
     )
     record("entry.remove", actor_id=user.id, forum_id=forum_id, entry_id=entry.id, panel=entry.panel)
-    db.session.commit()
     return entry
 
 
@@ -150,10 +148,8 @@ def restore_entry(forum_id: int, user: User, entry_id: int) -> Entry:
     claim_open_forum(forum_id, draft=True)
     entry = db.session.get(Entry, entry_id)
     if entry is None or entry.forum_id != forum_id or entry.removed_at is None:
-        db.session.rollback()
         raise ServiceError("There is no such removed entry.", code="not_found")
     if user.id not in (entry.author_id, entry.removed_by) and participant.role != ForumRole.CHAIR:
-        db.session.rollback()
         raise ServiceError(
             "Only the entry's author, whoever removed it or the chair can restore it.", code="forbidden"
         )
@@ -164,7 +160,6 @@ def restore_entry(forum_id: int, user: User, entry_id: int) -> Entry:
     )
     entry.removed_at = entry.removed_by = None
     record("entry.restore", actor_id=user.id, forum_id=forum_id, entry_id=entry.id, panel=entry.panel)
-    db.session.commit()
     return entry
 
 
@@ -194,5 +189,4 @@ def move_entry(forum_id: int, user: User, entry_id: int, direction: str) -> Entr
             panel=entry.panel,
             direction=direction,
         )
-    db.session.commit()
     return entry

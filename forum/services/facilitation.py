@@ -118,5 +118,4 @@ def facilitation_state(forum_id: int, vote_budget: int) -> dict:
     }
     if doc is not None:
         state["lock_blockers"] = [blocker.as_dict() for blocker in blockers(forum_id, doc, None, proposal)]
-    db.session.commit()  # end the read transaction (SQLite must not hold it open)
     return state

@@ -56,7 +56,6 @@ def invite_people(
         try:
             parse_role(invitee.role)
         except ServiceError as error:
-            db.session.rollback()
             raise PersonRefusedError(row, "role", error) from error
         try:
             email = normalise_email(invitee.email)
@@ -67,10 +66,8 @@ def invite_people(
                 raise ServiceError("Choose the agency they represent.", "agency")
             invitation = stage_invitation(forum, email, invitee.role, invitee.agency_id, inviter, days)
         except ServiceError as error:
-            db.session.rollback()
             raise PersonRefusedError(row, _FIELD_OF.get(error.code, "email"), error) from error
         created.append(invitation)
-    db.session.commit()
     return [(invitation, link_token(invitation)) for invitation in created]
 
 
@@ -94,7 +91,6 @@ def resend(forum_id: int, invitation_id: int, actor: User, days: int) -> tuple[I
         raise ServiceError("This forum's plan is locked: nobody new can join it.", "locked")
     _new_link(invitation, datetime.now(UTC), days)
     record("invitation.resend", actor_id=actor.id, forum_id=forum.id, invitation_id=invitation.id)
-    db.session.commit()
     return invitation, link_token(invitation)
 
 
@@ -155,5 +151,4 @@ def add_account(forum_id: int, user_id: int, role: str, actor: User) -> Particip
     record(
         "forum.participant_add", actor_id=actor.id, forum_id=forum.id, user_id=user.id, role=forum_role.value
     )
-    db.session.commit()
     return participant

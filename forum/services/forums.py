@@ -51,7 +51,6 @@ def create_forum(reference: str, title: str, chair_email: str, template: dict, a
     db.session.add(forum)
     db.session.flush()
     record("forum.create", actor_id=actor_id, forum_id=forum.id, chair_id=chair.id)
-    db.session.commit()
     return forum
 
 
@@ -73,7 +72,6 @@ def add_participant(forum_id: int, email: str, role: str, actor_id=None) -> Part
     record(
         "forum.participant_set", actor_id=actor_id, forum_id=forum.id, user_id=user.id, role=forum_role.value
     )
-    db.session.commit()
     return participant
 
 

@@ -12,7 +12,7 @@ from forum.extensions import db
 from forum.models import Forum, ForumRole, Invitation, InvitationState, Participant, Stage, User
 from forum.services import ServiceError
 from forum.services.accounts import find_user, normalise_email
-from forum.services.administration import aware, get_agency
+from forum.services.administration import get_agency
 from forum.services.audit import record
 from forum.services.forums import get_forum, parse_role, participation
 from forum.services.mail import deliver
@@ -51,7 +51,6 @@ def invite(
     if inviter is not None and not may_manage(forum, inviter):
         raise ServiceError("Only the forum's chair can invite people.", "forbidden")
     invitation = stage_invitation(forum, email, role, agency_id, inviter, days)
-    db.session.commit()
     return invitation, link_token(invitation)
 
 
@@ -139,7 +138,7 @@ def invitations_for(forum_id: int) -> list[Invitation]:
 
 
 def is_expired(invitation: Invitation) -> bool:
-    return aware(invitation.expires_at) <= datetime.now(UTC)
+    return invitation.expires_at <= datetime.now(UTC)
 
 
 def check_invitation(token: str) -> Invitation:
@@ -169,7 +168,6 @@ def _claim(invitation: Invitation) -> None:
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:
-        db.session.rollback()
         raise LinkRefusedError("This invitation has already been used. Sign in to open the forum.", "used")
 
 
@@ -210,7 +208,6 @@ def accept_as(token: str, user: User) -> Forum:
         )
     _claim(invitation)
     _join(invitation, user)
-    db.session.commit()
     return invitation.forum
 
 
@@ -239,7 +236,6 @@ def accept_with_new_account(token: str, full_name: str, agency_id: int | None, p
     db.session.flush()
     record("user.create", actor_id=user.id, user_id=user.id, invitation_id=invitation.id)
     _join(invitation, user)
-    db.session.commit()
     return user
 
 
@@ -255,7 +251,6 @@ def withdraw(invitation_id: int, forum_id: int, actor: User) -> Invitation:
         raise ServiceError("Only a pending invitation can be withdrawn.", "not_pending")
     invitation.state, invitation.withdrawn_at = InvitationState.WITHDRAWN, datetime.now(UTC)
     record("invitation.withdraw", actor_id=actor.id, forum_id=forum.id, invitation_id=invitation.id)
-    db.session.commit()
     return invitation
 
 
@@ -271,12 +266,11 @@ def send_invitation_email(invitation: Invitation, link: str, mail: dict) -> bool
     message.set_content(
         f"You have been invited to take part in the Rethink forum {invitation.forum.reference} "
         f"as {role[invitation.role]}.\n\nOpen this link to join (it works once, until "
-        f"{aware(invitation.expires_at):%d %B %Y}):\n\n{link}\n\n"
+        f"{invitation.expires_at:%d %B %Y}):\n\n{link}\n\n"
         "The forum's information is OFFICIAL-SENSITIVE. Do not forward this email.\n"
     )
     if (failure := deliver(message, mail)) is not None:
         log.warning("invitation %s: email not sent (%s)", invitation.id, failure)
         return False
     record("invitation.email", forum_id=invitation.forum_id, invitation_id=invitation.id)
-    db.session.commit()
     return True

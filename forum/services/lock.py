@@ -207,7 +207,7 @@ def lock_refusals(forum_id: int, override_reason: str | None = None) -> list[Blo
 
 
 def lock_plan(forum_id: int, user: User, override_reason: str | None = None) -> PlanVersion:
-    """Lock the plan: one transaction that ends editing and stores the next numbered version.
+    """Lock the plan: one transaction (the caller's) that ends editing and stores the next numbered version.
 
     The conditional UPDATE comes first, so of two locks at once exactly one proceeds, and any
     edit (which claims the same row) is either committed before it, and so in the version, or
@@ -222,68 +222,60 @@ def lock_plan(forum_id: int, user: User, override_reason: str | None = None) -> 
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:
-        db.session.rollback()
         raise ServiceError("This forum's plan is already locked.", code="locked")
     db.session.expire_all()  # everything below is read inside this transaction
-    try:
-        chair(forum_id, user)  # still the chair now that the row is ours
-        doc = stored_document(forum_id)
-        frozen = current_proposal(forum_id, doc)  # None unless in Agree
-        proposal = frozen[1] if frozen else None
-        reasons = blockers(forum_id, doc, override_reason, proposal)
-        if reasons:
-            raise LockRefusedError(reasons)
-        get_forum(forum_id).stage = Stage.LOCKED
-        current = current_stances(forum_id, proposal)
-        has_objection = any(stance.stance == StanceKind.OBJECT for stance in current)
-        plan = plan_of(forum_id)
-        previous = db.session.scalar(
-            select(func.max(PlanVersion.number)).where(PlanVersion.forum_id == forum_id)
-        )
-        number = (previous or 0) + 1
-        locked_at = utcnow().replace(microsecond=0)
-        version = {
-            "number": number,
-            "locked_at": london(locked_at),
-            "timezone": TIMEZONE,
-            "reopened_from": plan.reopened_from,
-            "reopen_reason": plan.reopen_reason,
-            "override_reason": override_reason if has_objection else None,
-        }
-        document = build_document(forum_id, doc, version, proposal)
-        if proposal_sha256(document) != proposal:  # the draft is frozen; this guards the invariant
-            raise ServiceError("The proposal changed while it was being locked; try again.", code="conflict")
-        if plan.reopened_from is not None:
-            document["review"] = review_member(forum_id, plan.reopened_from, document)
-        stored = canonical_json(document)
-        row = PlanVersion(
-            forum_id=forum_id,
-            number=number,
-            locked_at=locked_at,
-            locked_by=user.id,
-            canonical_json=stored,
-            sha256=hashlib.sha256(stored).hexdigest(),
-            reopened_from=plan.reopened_from,
-            reopen_reason=plan.reopen_reason,
-            override_reason=version["override_reason"],
-            proposal_sha256=proposal,
-        )
-        db.session.add(row)
-        plan.timer_running, plan.timer_started_at, plan.timer_elapsed = False, None, 0
-        plan.reopened_from = plan.reopen_reason = None  # carried into this version; done with
-        db.session.flush()
-        record(
-            "plan.lock",
-            actor_id=user.id,
-            forum_id=forum_id,
-            version=number,
-            sha256=row.sha256,
-            proposal=proposal,
-        )
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
+    chair(forum_id, user)  # still the chair now that the row is ours
+    doc = stored_document(forum_id)
+    frozen = current_proposal(forum_id, doc)  # None unless in Agree
+    proposal = frozen[1] if frozen else None
+    reasons = blockers(forum_id, doc, override_reason, proposal)
+    if reasons:
+        raise LockRefusedError(reasons)
+    get_forum(forum_id).stage = Stage.LOCKED
+    current = current_stances(forum_id, proposal)
+    has_objection = any(stance.stance == StanceKind.OBJECT for stance in current)
+    plan = plan_of(forum_id)
+    previous = db.session.scalar(select(func.max(PlanVersion.number)).where(PlanVersion.forum_id == forum_id))
+    number = (previous or 0) + 1
+    locked_at = utcnow().replace(microsecond=0)
+    version = {
+        "number": number,
+        "locked_at": london(locked_at),
+        "timezone": TIMEZONE,
+        "reopened_from": plan.reopened_from,
+        "reopen_reason": plan.reopen_reason,
+        "override_reason": override_reason if has_objection else None,
+    }
+    document = build_document(forum_id, doc, version, proposal)
+    if proposal_sha256(document) != proposal:  # the draft is frozen; this guards the invariant
+        raise ServiceError("The proposal changed while it was being locked; try again.", code="conflict")
+    if plan.reopened_from is not None:
+        document["review"] = review_member(forum_id, plan.reopened_from, document)
+    stored = canonical_json(document)
+    row = PlanVersion(
+        forum_id=forum_id,
+        number=number,
+        locked_at=locked_at,
+        locked_by=user.id,
+        canonical_json=stored,
+        sha256=hashlib.sha256(stored).hexdigest(),
+        reopened_from=plan.reopened_from,
+        reopen_reason=plan.reopen_reason,
+        override_reason=version["override_reason"],
+        proposal_sha256=proposal,
+    )
+    db.session.add(row)
+    plan.timer_running, plan.timer_started_at, plan.timer_elapsed = False, None, 0
+    plan.reopened_from = plan.reopen_reason = None  # carried into this version; done with
+    db.session.flush()
+    record(
+        "plan.lock",
+        actor_id=user.id,
+        forum_id=forum_id,
+        version=number,
+        sha256=row.sha256,
+        proposal=proposal,
+    )
     return row
 
 
@@ -309,7 +301,6 @@ def reopen(forum_id: int, user: User, reason: str) -> int:
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:
-        db.session.rollback()
         raise ServiceError("Only a locked plan can be reopened.", code="not_locked")
     db.session.expire_all()
     latest = db.session.scalar(select(func.max(PlanVersion.number)).where(PlanVersion.forum_id == forum_id))
@@ -321,7 +312,6 @@ def reopen(forum_id: int, user: User, reason: str) -> int:
     for answer in principles(forum_id).values():
         db.session.delete(answer)
     record("plan.reopen", actor_id=user.id, forum_id=forum_id, version=latest)
-    db.session.commit()
     return latest
 
 

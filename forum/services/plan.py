@@ -83,7 +83,6 @@ def add_goal(forum_id: int, user: User, from_entry: int | None = None) -> Goal:
     db.session.add(goal)
     db.session.flush()
     record("goal.add", actor_id=user.id, forum_id=forum_id, goal_id=goal.id, from_entry=from_entry)
-    db.session.commit()
     return goal
 
 
@@ -100,7 +99,6 @@ def remove_goal(forum_id: int, user: User, goal_id: int) -> Goal:
         .execution_options(synchronize_session=False)
     )
     record("goal.remove", actor_id=user.id, forum_id=forum_id, goal_id=goal.id)
-    db.session.commit()
     return goal
 
 
@@ -116,7 +114,6 @@ def add_action(forum_id: int, user: User, from_entry: int | None = None, goal: i
     db.session.add(action)
     db.session.flush()
     record("action.add", actor_id=user.id, forum_id=forum_id, action_id=action.id, from_entry=from_entry)
-    db.session.commit()
     return action
 
 
@@ -149,7 +146,6 @@ def set_action(forum_id: int, user: User, action_id: int, changes: dict) -> Acti
         action_id=action.id,
         fields=sorted(key for key in changes if key in ACTION_FIELDS),
     )
-    db.session.commit()
     return action
 
 
@@ -159,7 +155,6 @@ def remove_action(forum_id: int, user: User, action_id: int) -> Action:
     action = _action_in(forum_id, action_id)
     action.removed_at = utcnow()
     record("action.remove", actor_id=user.id, forum_id=forum_id, action_id=action.id)
-    db.session.commit()
     return action
 
 
@@ -174,4 +169,3 @@ def set_review_date(forum_id: int, user: User, review_date: date | None) -> None
         forum_id=forum_id,
         review_date=review_date.isoformat() if review_date else None,
     )
-    db.session.commit()

@@ -158,7 +158,6 @@ def record_progress(
         action_id=action_id,
         status=parsed.value,
     )
-    db.session.commit()
     return progress
 
 

@@ -148,44 +148,39 @@ def _email(reminder: Reminder, mail: dict) -> bool:
     return True
 
 
-def send(today: date, days_before_due: int, days_before_review: int, mail: dict) -> tuple[int, int, int]:
-    """Give every owed reminder once: by email when MAIL_SERVER is set, else on My forums.
-
-    Returns (emailed, shown on My forums, failed emails left for the next run).
+def give(reminder: Reminder, mail: dict) -> str | None:
+    """Give one owed reminder: by email when MAIL_SERVER is set, else on My forums; record it under
+    its unique key (the caller commits it before giving the next, so an email sent is never sent again).
+    Returns the channel ("email" or "page"), or None when the email failed (left for the next run).
     """
-    emailed = shown = failed = 0
-    for reminder in owed(today, days_before_due, days_before_review):
-        if mail.get("MAIL_SERVER"):
-            if not _email(reminder, mail):
-                failed += 1
-                continue
-            channel = "email"
-            emailed += 1
-        else:
-            channel = "page"
-            shown += 1
-        forum_id, version, kind, action_id, user_id = reminder.key
-        db.session.add(
-            ReminderSent(
-                forum_id=forum_id,
-                version_number=version,
-                kind=ReminderKind(kind),
-                action_id=action_id,
-                user_id=user_id,
-                channel=channel,
-            )
-        )
-        record(
-            "reminder.sent",
+    if mail.get("MAIL_SERVER"):
+        if not _email(reminder, mail):
+            return None
+        channel = "email"
+    else:
+        channel = "page"
+    forum_id, version, kind, action_id, user_id = reminder.key
+    db.session.add(
+        ReminderSent(
             forum_id=forum_id,
-            version=version,
-            kind=kind,
+            version_number=version,
+            kind=ReminderKind(kind),
             action_id=action_id,
             user_id=user_id,
             channel=channel,
         )
-        db.session.commit()  # one reminder at a time: an email sent is never sent again
-    return emailed, shown, failed
+    )
+    record(
+        "reminder.sent",
+        forum_id=forum_id,
+        version=version,
+        kind=kind,
+        action_id=action_id,
+        user_id=user_id,
+        channel=channel,
+    )
+    db.session.flush()
+    return channel
 
 
 def shown_to(user: User, today: date, days_before_due: int, days_before_review: int) -> list[Reminder]:

@@ -72,10 +72,6 @@ class ForumPurge:
         )
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _count(model, forum_id: int) -> int:
     return db.session.scalar(select(func.count()).select_from(model).where(model.forum_id == forum_id))
 
@@ -99,12 +95,12 @@ def purgeable(policy: Policy, now: datetime | None = None) -> list[ForumPurge]:
     ).all()
     purges = []
     for forum_id, reference, locked_at in rows:
-        if _aware(locked_at) > cutoff:
+        if locked_at > cutoff:
             continue
         purge = ForumPurge(
             forum_id,
             reference,
-            _aware(locked_at),
+            locked_at,
             _count(DocumentUpdate, forum_id),
             _count(DocumentSnapshot, forum_id),
         )
@@ -123,13 +119,12 @@ def _versions_to_purge(policy: Policy, forum_id: int, now: datetime) -> list[int
     if policy.versions == PURGE:
         return sorted(number for number, _at in versions)
     cutoff = now - timedelta(days=policy.version_days)
-    return sorted(number for number, locked_at in versions if _aware(locked_at) <= cutoff)
+    return sorted(number for number, locked_at in versions if locked_at <= cutoff)
 
 
 def purge(policy: Policy, dry_run: bool = False, now: datetime | None = None) -> list[ForumPurge]:
-    """Remove what purgeable() lists, audited per forum, in one transaction; a dry run only reports it."""
+    """Remove what purgeable() lists, audited per forum, in the caller's transaction; a dry run only reports it."""
     purges = purgeable(policy, now)
-    db.session.rollback()  # purgeable() only read
     if dry_run:
         return purges
     for item in purges:
@@ -156,7 +151,6 @@ def purge(policy: Policy, dry_run: bool = False, now: datetime | None = None) ->
             policy=policy.describe(),
         )
     record("retention.run", forums=[item.forum_id for item in purges], policy=policy.describe())
-    db.session.commit()
     return purges
 
 

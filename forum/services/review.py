@@ -6,7 +6,7 @@ with what changed since N, into N+1's document as its `review` member.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -37,7 +37,7 @@ def _document(forum_id: int, number: int) -> dict:
 
 
 def _london(moment: datetime) -> str:
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(LONDON).isoformat()
+    return moment.astimezone(LONDON).isoformat()
 
 
 @dataclass
@@ -81,13 +81,8 @@ def answer_goals(forum: Forum, user: User, answers: list[tuple[int, str, str | N
         raise ServiceError(
             "The plan is not being reviewed: reopen it for review first.", code="not_reviewing"
         )
-    try:
-        for goal_id, answer, note in answers:
-            _answer_goal(review, user, goal_id, answer, note)
-    except ServiceError:
-        db.session.rollback()
-        raise
-    db.session.commit()
+    for goal_id, answer, note in answers:  # a refused answer refuses them all: the edge rolls back
+        _answer_goal(review, user, goal_id, answer, note)
 
 
 def _answer_goal(review: Review, user: User, goal_id: int, answer: str, note: str | None) -> GoalReview:

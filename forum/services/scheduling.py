@@ -10,10 +10,10 @@ from forum.extensions import db
 from forum.models import Forum, ForumRole, Participant, Stage, User
 from forum.models.version import PlanVersion
 from forum.services import ServiceError
-from forum.services.administration import aware, get_agency
+from forum.services.administration import get_agency
 from forum.services.audit import record
 from forum.services.forums import REFERENCE_PATTERN, get_forum, keeps_a_chair, parse_role
-from forum.services.signals import participation_changed
+from forum.services.signals import participation_changed, send_after_commit
 
 
 def may_manage(forum: Forum, user: User) -> bool:
@@ -67,7 +67,6 @@ def schedule_forum(
     db.session.add(forum)
     db.session.flush()
     record("forum.create", actor_id=chair.id, forum_id=forum.id, chair_id=chair.id)
-    db.session.commit()
     return forum
 
 
@@ -81,7 +80,6 @@ def update_forum(
     forum.title, forum.presenting_agency_id = _details(title, presenting_agency_id)
     forum.scheduled_at = scheduled_at
     record("forum.update", actor_id=actor.id, forum_id=forum.id)
-    db.session.commit()
     return forum
 
 
@@ -107,8 +105,9 @@ def set_role(forum_id: int, actor: User, participant_id: int, role: str) -> Part
         user_id=participant.user_id,
         role=new_role.value,
     )
-    db.session.commit()
-    participation_changed.send(None, forum_id=forum.id, user_id=participant.user_id, role=new_role.value)
+    send_after_commit(
+        participation_changed, forum_id=forum.id, user_id=participant.user_id, role=new_role.value
+    )
     return participant
 
 
@@ -120,8 +119,7 @@ def remove_participant(forum_id: int, actor: User, participant_id: int) -> None:
         keeps_a_chair(forum, participant)
     forum.participants.remove(participant)
     record("forum.participant_remove", actor_id=actor.id, forum_id=forum.id, user_id=participant.user_id)
-    db.session.commit()
-    participation_changed.send(None, forum_id=forum.id, user_id=participant.user_id, role=None)
+    send_after_commit(participation_changed, forum_id=forum.id, user_id=participant.user_id, role=None)
 
 
 # My forums
@@ -172,9 +170,7 @@ def my_forums(user: User, search: str = "") -> MyForums:
     for forum, role in db.session.execute(query.order_by(Forum.scheduled_at.desc(), Forum.id.desc())):
         result.groups[forum_group(forum, now)].append((forum, role))
     # Soonest first; forums without a date after them.
-    result.groups[UPCOMING].sort(
-        key=lambda row: (row[0].scheduled_at is None, aware(row[0].scheduled_at or now))
-    )
+    result.groups[UPCOMING].sort(key=lambda row: (row[0].scheduled_at is None, row[0].scheduled_at or now))
     return result
 
 

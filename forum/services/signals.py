@@ -1,6 +1,8 @@
 """Domain signals other layers subscribe to, so services never reach into them directly."""
 
-from blinker import Namespace
+from blinker import Namespace, Signal
+
+from forum.extensions import db
 
 _signals = Namespace()
 
@@ -15,3 +17,22 @@ session_ended = _signals.signal("session-ended")
 # Sent with forum_id=…, user_id=… and role=… (None: removed) after someone's part in a forum changed:
 # the realtime layer closes their sockets in that forum, or tells the room their new role.
 participation_changed = _signals.signal("participation-changed")
+
+
+_QUEUE = "signals_after_commit"  # session.info key: the signals the open transaction will send
+
+
+def send_after_commit(signal: Signal, **fields) -> None:
+    """Send `signal` once the edge commits the current transaction (never, if it rolls back)."""
+    db.session.info.setdefault(_QUEUE, []).append((signal, fields))
+
+
+def send_committed() -> None:
+    """Send the signals queued by the transaction the edge has just committed."""
+    for signal, fields in db.session.info.pop(_QUEUE, []):
+        signal.send(None, **fields)
+
+
+def forget_queued() -> None:
+    """Drop the signals of a transaction that was rolled back."""
+    db.session.info.pop(_QUEUE, None)

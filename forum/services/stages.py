@@ -76,15 +76,14 @@ def set_stage(forum_id: int, user: User, stage: str, confirm: bool = False) -> S
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        db.session.rollback()
         raise ServiceError(LOCKED_MESSAGE, code="locked")
     if target != current:
         _reset_timer(plan_of(forum_id))
         record("forum.stage", actor_id=user.id, forum_id=forum_id, stage=target.value, previous=current.value)
         if ORDER.index(target) > ORDER.index(current):
             _mark_started(forum_id, user, "stage")  # moving on from Gather means the forum is taking place
-    db.session.commit()
-    db.session.expire_all()
+    db.session.flush()
+    db.session.expire_all()  # the stage was changed by a Core UPDATE: read it afresh
     return target
 
 
@@ -106,10 +105,9 @@ def start_forum(forum_id: int, user: User) -> None:
     chair(forum_id, user)
     claim_open_forum(forum_id)
     if not _mark_started(forum_id, user, "chair"):
-        db.session.rollback()
         raise ServiceError("The forum has already started.", code="already_started")
-    db.session.commit()
-    db.session.expire_all()
+    db.session.flush()
+    db.session.expire_all()  # started_at was set by a Core UPDATE: read it afresh
 
 
 def hand_over_chair(forum_id: int, user: User, to_user_id: int) -> Participant:
@@ -124,7 +122,6 @@ def hand_over_chair(forum_id: int, user: User, to_user_id: int) -> Participant:
     old.role = ForumRole.CONTRIBUTOR
     new.role = ForumRole.CHAIR
     record("forum.chair_handover", actor_id=user.id, forum_id=forum_id, from_user=user.id, to_user=to_user_id)
-    db.session.commit()
     return new
 
 
@@ -138,10 +135,7 @@ def _elapsed(plan: ForumPlan) -> int:
     """Seconds on the timer now."""
     running = 0
     if plan.timer_running and plan.timer_started_at is not None:
-        started = plan.timer_started_at
-        if started.tzinfo is None:  # SQLite returns naive datetimes; they were stored in UTC
-            started = started.replace(tzinfo=utcnow().tzinfo)
-        running = max(0, int((utcnow() - started).total_seconds()))
+        running = max(0, int((utcnow() - plan.timer_started_at).total_seconds()))
     return plan.timer_elapsed + running
 
 
@@ -163,15 +157,12 @@ def control_timer(forum_id: int, user: User, command: str) -> ForumPlan:
         _reset_timer(plan)
     else:
         raise ServiceError(f"Unknown timer command {command!r}.")
-    db.session.commit()
     return plan
 
 
 def timer_state(plan: ForumPlan) -> dict:
     """The timer as sent to clients: elapsed seconds before started_at, and whether it runs."""
     started = plan.timer_started_at
-    if started is not None and started.tzinfo is None:
-        started = started.replace(tzinfo=utcnow().tzinfo)
     return {
         "running": bool(plan.timer_running),
         "started_at": started.isoformat() if started else None,

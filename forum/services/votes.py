@@ -45,7 +45,6 @@ def add_vote(forum_id: int, user: User, entry_id: int, budget: int = DEFAULT_VOT
     db.session.add(vote)
     db.session.flush()
     record("vote.add", actor_id=user.id, forum_id=forum_id, entry_id=entry_id)
-    db.session.commit()
     return vote
 
 
@@ -57,10 +56,8 @@ def remove_vote(forum_id: int, user: User, entry_id: int) -> None:
         delete(Vote).where(Vote.forum_id == forum_id, Vote.entry_id == entry_id, Vote.user_id == user.id)
     )
     if result.rowcount == 0:
-        db.session.rollback()
         raise ServiceError("You have not voted for this entry.", code="not_found")
     record("vote.remove", actor_id=user.id, forum_id=forum_id, entry_id=entry_id)
-    db.session.commit()
 
 
 def tallies(forum_id: int) -> dict[int, list[int]]:
@@ -100,5 +97,4 @@ def confirm_priorities(forum_id: int, user: User, entry_ids: list[int]) -> list[
         db.session.add(Priority(forum_id=forum_id, rank=rank, entry_id=entry_id))
     plan_of(forum_id).priorities_confirmed_at = utcnow()
     record("priorities.confirm", actor_id=user.id, forum_id=forum_id, entries=list(entry_ids))
-    db.session.commit()
     return priorities(forum_id)

@@ -1,38 +1,21 @@
 """A user's own account: changing their password, and setting one through an administrator's link."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
+from flask import Blueprint, flash, redirect, render_template, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from forum.auth.session import start_session
-from forum.extensions import db
-from forum.realtime.namespace import REGISTRY_KEY
 from forum.services import ServiceError
 from forum.services.administration import change_password, check_password_link, use_password_link
-from forum.services.audit import record
-from forum.services.signals import user_signed_out_everywhere
 from forum.services.signed_links import LinkRefusedError
+from forum.unit_of_work import unit_of_work
 from forum.web.forms import ChangePasswordForm, SetPasswordForm, errors_of, refuse
 
 bp = Blueprint("account", __name__)
 
 
-def close_live_sockets(_sender, user_id: int) -> None:
-    """Close the user's live-room sockets in this process when their sessions are revoked."""
-    rooms = current_app.extensions.get(REGISTRY_KEY)
-    closed = rooms.disconnect_user(user_id) if rooms is not None else 0
-    if closed:
-        record("user.sockets_closed", user_id=user_id, sockets=closed)
-        db.session.commit()
-
-
 def refused_link(error: LinkRefusedError, template: str = "account/link_refused.html"):
     """A clear page for a link that cannot be used: 400 when tampered with, 410 when used up."""
     return render_template(template, error=error), 400 if error.code == "tampered" else 410
-
-
-@bp.record_once
-def _subscribe(_state) -> None:
-    user_signed_out_everywhere.connect(close_live_sockets)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -43,9 +26,9 @@ def password():
     if form.validate_on_submit():
         user = current_user._get_current_object()
         try:
-            change_password(user, form.current_password.data, form.password.data)
+            with unit_of_work():
+                change_password(user, form.current_password.data, form.password.data)
         except ServiceError as error:
-            db.session.rollback()
             refuse(form, error, {"wrong_password": "current_password", "invalid": "password"})
         else:
             login_user(user)  # the session id changed with the password
@@ -67,11 +50,11 @@ def set_password(token: str):
     form = SetPasswordForm()
     if form.validate_on_submit():
         try:
-            use_password_link(token, form.password.data)
+            with unit_of_work():
+                use_password_link(token, form.password.data)
         except LinkRefusedError as error:
             return refused_link(error)
         except ServiceError as error:
-            db.session.rollback()
             refuse(form, error, {"invalid": "password"})
         else:
             if current_user.is_authenticated:

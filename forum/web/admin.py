@@ -19,6 +19,7 @@ from forum.services.administration import (
 )
 from forum.services.audit import record
 from forum.services.audit_trail import AuditFilter, audit_csv, audit_lines
+from forum.unit_of_work import unit_of_work
 from forum.web.forms import ActionForm, AgencyForm, TemplateForm, errors_of, refuse
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -31,8 +32,8 @@ def admin_required(view):
     @login_required
     def wrapper(*args, **kwargs):
         if not current_user.is_admin:
-            record("admin.refused", actor_id=current_user.id, endpoint=request.endpoint)
-            db.session.commit()
+            with unit_of_work():
+                record("admin.refused", actor_id=current_user.id, endpoint=request.endpoint)
             abort(403)
         return view(*args, **kwargs)
 
@@ -50,8 +51,8 @@ def audit():
         events = audit_lines(audit_filter)
     except ServiceError as refused:
         audit_filter, error = AuditFilter(), refused.message
-    record("audit.view", actor_id=current_user.id)
-    db.session.commit()
+    with unit_of_work():
+        record("audit.view", actor_id=current_user.id)
     return render_template("admin/audit.html", events=events, query=request.args, error=error), (
         400 if error else 200
     )
@@ -66,8 +67,8 @@ def audit_export():
     except ServiceError:
         abort(400)
     body = audit_csv(audit_filter)
-    record("audit.export", actor_id=current_user.id)
-    db.session.commit()
+    with unit_of_work():
+        record("audit.export", actor_id=current_user.id)
     return Response(
         body,
         mimetype="text/csv",
@@ -77,8 +78,8 @@ def audit_export():
 
 def viewed(page: str) -> None:
     """Audit that an administrator opened an administration page."""
-    record("admin.view", actor_id=current_user.id, page=page)
-    db.session.commit()
+    with unit_of_work():
+        record("admin.view", actor_id=current_user.id, page=page)
 
 
 @bp.route("/")
@@ -97,9 +98,9 @@ def agencies_page():
     status = 200
     if form.validate_on_submit():
         try:
-            agency = add_agency(form.name.data, current_user)
+            with unit_of_work():
+                agency = add_agency(form.name.data, current_user)
         except ServiceError as error:
-            db.session.rollback()
             refuse(form, error, {"invalid": "name", "duplicate": "name"})
         else:
             flash(f"{agency.name} added.", "success")
@@ -124,9 +125,9 @@ def agency_page(agency_id: int):
     form = AgencyForm(data={"name": agency.name} if request.method == "GET" else None)
     if form.validate_on_submit():
         try:
-            rename_agency(agency.id, form.name.data, current_user)
+            with unit_of_work():
+                rename_agency(agency.id, form.name.data, current_user)
         except ServiceError as error:
-            db.session.rollback()
             refuse(form, error, {"invalid": "name", "duplicate": "name"})
         else:
             flash(f"Renamed to {agency.name}.", "success")
@@ -145,7 +146,8 @@ def agency_active(agency_id: int, change: str):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        agency = set_agency_active(agency_id, change == "activate", current_user)
+        with unit_of_work():
+            agency = set_agency_active(agency_id, change == "activate", current_user)
     except ServiceError:
         abort(404)
     flash(f"{agency.name} is {'active' if agency.active else 'deactivated'}.", "success")
@@ -160,9 +162,9 @@ def template_page():
     form = TemplateForm(data=current if request.method == "GET" else None)
     if form.validate_on_submit():
         try:
-            save_template(form.template(), current_user)
+            with unit_of_work():
+                save_template(form.template(), current_user)
         except ServiceError as error:
-            db.session.rollback()
             refuse(form, error)
         else:
             flash("The template is saved. New forums use it; existing forums keep their own.", "success")

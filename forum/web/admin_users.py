@@ -3,7 +3,6 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from forum.extensions import db
 from forum.services import ServiceError
 from forum.services.administration import (
     add_user,
@@ -14,6 +13,7 @@ from forum.services.administration import (
     update_user,
     users,
 )
+from forum.unit_of_work import unit_of_work
 from forum.web.admin import admin_required, viewed
 from forum.web.forms import ActionForm, UserCreateForm, UserEditForm, agency_choices, errors_of, refuse
 from forum.web.links import absolute
@@ -42,11 +42,15 @@ def create():
     form.agency_id.choices = agency_choices(agencies(active_only=True))
     if form.validate_on_submit():
         try:
-            user, token = add_user(
-                form.email.data, form.full_name.data, form.agency_id.data, form.is_admin.data, current_user
-            )
+            with unit_of_work():
+                user, token = add_user(
+                    form.email.data,
+                    form.full_name.data,
+                    form.agency_id.data,
+                    form.is_admin.data,
+                    current_user,
+                )
         except ServiceError as error:
-            db.session.rollback()
             refuse(form, error, {"invalid": "email"})
         else:
             return _password_link_page(user, token, created=True)
@@ -69,9 +73,9 @@ def edit(user_id: int):
     form.agency_id.choices = agency_choices([a for a in agencies() if a.active or a.id == user.agency_id])
     if form.validate_on_submit():
         try:
-            update_user(user.id, form.agency_id.data, form.is_admin.data, current_user)
+            with unit_of_work():
+                update_user(user.id, form.agency_id.data, form.is_admin.data, current_user)
         except ServiceError as error:
-            db.session.rollback()
             refuse(form, error, {"inactive": "agency_id", "self": "is_admin"})
         else:
             flash(f"{user.full_name}'s account is updated.", "success")
@@ -90,9 +94,9 @@ def active(user_id: int, change: str):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        user = set_user_active(user_id, change == "activate", current_user)
+        with unit_of_work():
+            user = set_user_active(user_id, change == "activate", current_user)
     except ServiceError as error:
-        db.session.rollback()
         if error.code == "not_found":
             abort(404)
         flash(error.message, "error")
@@ -109,9 +113,9 @@ def password_link(user_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        token = issue_password_link(user_id, current_user)
+        with unit_of_work():
+            token = issue_password_link(user_id, current_user)
     except ServiceError as error:
-        db.session.rollback()
         if error.code == "not_found":
             abort(404)
         flash(error.message, "error")

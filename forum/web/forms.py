@@ -149,9 +149,7 @@ class ForumDetailsForm(FlaskForm):
     def show(self, scheduled_at: datetime | None) -> None:
         """Fill the date and time fields from a stored UTC time."""
         if scheduled_at is not None:
-            local = (scheduled_at if scheduled_at.tzinfo else scheduled_at.replace(tzinfo=UTC)).astimezone(
-                LONDON
-            )
+            local = scheduled_at.astimezone(LONDON)
             self.day.data, self.at.data = local.date(), local.time().replace(second=0, microsecond=0)
 
 

@@ -3,11 +3,11 @@
 from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user, login_required
 
-from forum.extensions import db
 from forum.services.audit import record
 from forum.services.progress import today_in_london
 from forum.services.reminders import shown_to
 from forum.services.scheduling import GROUPS, my_forums
+from forum.unit_of_work import unit_of_work
 from forum.web.access import forum_for_current_user
 
 bp = Blueprint("forums", __name__)
@@ -33,6 +33,6 @@ def index():
 def room(forum_id: int):
     """The live forum room."""
     forum, participant = forum_for_current_user(forum_id)
-    record("forum.view", actor_id=current_user.id, forum_id=forum.id)
-    db.session.commit()
+    with unit_of_work():
+        record("forum.view", actor_id=current_user.id, forum_id=forum.id)
     return render_template("forums/room.html", forum=forum, participant=participant)

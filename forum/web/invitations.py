@@ -4,12 +4,12 @@ from flask import Blueprint, current_app, redirect, render_template, session, ur
 from flask_login import current_user, login_user
 
 from forum.auth.session import start_session
-from forum.extensions import db
 from forum.services import ServiceError
 from forum.services.accounts import find_user
 from forum.services.administration import agencies
 from forum.services.invitations import accept_as, accept_with_new_account, check_invitation
 from forum.services.signed_links import LinkRefusedError
+from forum.unit_of_work import unit_of_work
 from forum.web.account import refused_link
 from forum.web.forms import AccountSetupForm, ActionForm, agency_choices, errors_of, refuse
 
@@ -43,7 +43,8 @@ def _join_with_account(token: str, invitation):
     form = ActionForm()
     if form.validate_on_submit():
         try:
-            forum = accept_as(token, current_user)
+            with unit_of_work():
+                forum = accept_as(token, current_user)
         except LinkRefusedError as error:
             return refused_link(error, REFUSED)
         return redirect(url_for("forums.room", forum_id=forum.id))
@@ -63,11 +64,11 @@ def _set_up_account(token: str, invitation):
     if form.validate_on_submit():
         try:
             agency_id = form.agency_id.data if "agency_id" in form else None
-            user = accept_with_new_account(token, form.full_name.data, agency_id, form.password.data)
+            with unit_of_work():
+                user = accept_with_new_account(token, form.full_name.data, agency_id, form.password.data)
         except LinkRefusedError as error:
             return refused_link(error, REFUSED)
         except ServiceError as error:
-            db.session.rollback()
             refuse(form, error, {"invalid": "password", "agency": "agency_id", "not_found": "agency_id"})
         else:
             session.clear()

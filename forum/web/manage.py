@@ -1,11 +1,10 @@
 """The chair's pages: create and schedule a forum, change its details, participants and invitations."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from forum.extensions import db
 from forum.models import Forum
 from forum.services import ServiceError
 from forum.services.administration import agencies, current_template
@@ -19,6 +18,7 @@ from forum.services.scheduling import (
     set_role,
     update_forum,
 )
+from forum.unit_of_work import unit_of_work
 from forum.web.forms import (
     INVITE_ROWS,
     LONDON,
@@ -42,13 +42,11 @@ bp = Blueprint("manage", __name__)
 @bp.app_template_filter("uk_time")
 def uk_time(moment: datetime) -> str:
     """A stored UTC time as UK time, e.g. "Fri 27 March 2026, 09:30"."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(LONDON).strftime("%a %d %B %Y, %H:%M")
 
 
 def _uk(moment: datetime) -> datetime:
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(LONDON)
+    return moment.astimezone(LONDON)
 
 
 @bp.app_template_filter("uk_date")
@@ -84,8 +82,8 @@ def forum_or_refuse(forum_id: int) -> Forum:
         return managed_forum(forum_id, current_user)
     except ServiceError as error:
         if error.code != "not_found":
-            record("forum.manage_refused", actor_id=current_user.id, forum_id=forum_id)
-            db.session.commit()
+            with unit_of_work():
+                record("forum.manage_refused", actor_id=current_user.id, forum_id=forum_id)
         abort(404)  # the same answer: an outsider cannot learn which forums exist
 
 
@@ -97,16 +95,16 @@ def create():
     _agency_choices(form)
     if form.validate_on_submit():
         try:
-            forum = schedule_forum(
-                form.reference.data,
-                form.title.data,
-                form.scheduled_at(),
-                form.presenting_agency_id.data or None,
-                current_user,
-                current_template(current_app.config["FORMULATION_TEMPLATE"]),
-            )
+            with unit_of_work():
+                forum = schedule_forum(
+                    form.reference.data,
+                    form.title.data,
+                    form.scheduled_at(),
+                    form.presenting_agency_id.data or None,
+                    current_user,
+                    current_template(current_app.config["FORMULATION_TEMPLATE"]),
+                )
         except ServiceError as error:
-            db.session.rollback()
             refuse(form, error, DETAIL_FIELDS)
         else:
             flash(f"Forum {forum.reference} is created. Invite the people who will take part.", "success")
@@ -182,15 +180,15 @@ def forum(forum_id: int):
     _agency_choices(details)
     if details.validate_on_submit():
         try:
-            update_forum(
-                forum.id,
-                current_user,
-                details.title.data,
-                details.scheduled_at(),
-                details.presenting_agency_id.data or None,
-            )
+            with unit_of_work():
+                update_forum(
+                    forum.id,
+                    current_user,
+                    details.title.data,
+                    details.scheduled_at(),
+                    details.presenting_agency_id.data or None,
+                )
         except ServiceError as error:
-            db.session.rollback()
             refuse(details, error, DETAIL_FIELDS)
         else:
             flash("The forum's details are saved.", "success")
@@ -206,9 +204,9 @@ def withdraw_invitation(forum_id: int, invitation_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        invitation = withdraw(invitation_id, forum.id, current_user)
+        with unit_of_work():
+            invitation = withdraw(invitation_id, forum.id, current_user)
     except ServiceError as error:
-        db.session.rollback()
         flash(error.message, "error")
     else:
         flash(f"The invitation to {invitation.email} is withdrawn.", "success")
@@ -224,9 +222,9 @@ def participant_role(forum_id: int, participant_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        participant = set_role(forum.id, current_user, participant_id, form.role.data)
+        with unit_of_work():
+            participant = set_role(forum.id, current_user, participant_id, form.role.data)
     except ServiceError as error:
-        db.session.rollback()
         flash(error.message, "error")
     else:
         flash(f"{participant.user.full_name} is now {participant.role.value}.", "success")
@@ -241,9 +239,9 @@ def participant_remove(forum_id: int, participant_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        remove_participant(forum.id, current_user, participant_id)
+        with unit_of_work():
+            remove_participant(forum.id, current_user, participant_id)
     except ServiceError as error:
-        db.session.rollback()
         flash(error.message, "error")
     else:
         flash("They no longer take part in this forum.", "success")

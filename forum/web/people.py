@@ -4,12 +4,12 @@ and adding people who already have an account."""
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from forum.extensions import db
 from forum.models import Invitation
 from forum.services import ServiceError
 from forum.services.administration import agencies
 from forum.services.forum_people import Invitee, PersonRefusedError, add_account, invite_people, resend
 from forum.services.invitations import send_invitation_email
+from forum.unit_of_work import unit_of_work
 from forum.web.forms import ActionForm, AddAccountForm, InvitePeopleForm
 from forum.web.links import invitation_link
 from forum.web.manage import forum_or_refuse, manage_page
@@ -20,12 +20,17 @@ MAIL_SETTINGS = ("MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_USERNAME", "M
 
 
 def _send(invitations: list[Invitation]) -> list[tuple[Invitation, str | None]]:
-    """Email each link when SMTP is configured; (invitation, link to show) with None when emailed."""
+    """Email each link when SMTP is configured; (invitation, link to show) with None when emailed.
+
+    Called once the invitations are committed; each email sent is audited in its own unit of work.
+    """
     mail = {name: current_app.config.get(name) for name in MAIL_SETTINGS}
     sent = []
     for invitation in invitations:
         link = invitation_link(invitation)
-        sent.append((invitation, None if send_invitation_email(invitation, link, mail) else link))
+        with unit_of_work():
+            emailed = send_invitation_email(invitation, link, mail)
+        sent.append((invitation, None if emailed else link))
     return sent
 
 
@@ -51,15 +56,14 @@ def invite(forum_id: int):
     rows = form.filled_rows()
     invitees = [Invitee(row.email.data, row.agency_id.data or None, row.role.data) for _index, row in rows]
     try:
-        created = invite_people(forum.id, invitees, current_user, current_app.config["INVITATION_DAYS"])
+        with unit_of_work():
+            created = invite_people(forum.id, invitees, current_user, current_app.config["INVITATION_DAYS"])
     except PersonRefusedError as error:
-        db.session.rollback()
         row = rows[error.row][1]
         field = getattr(row, error.field)
         field.errors = [*field.errors, error.message]
         return manage_page(forum, invite_form=form, status=400)
     except ServiceError as error:
-        db.session.rollback()
         form.form_errors.append(error.message)
         return manage_page(forum, invite_form=form, status=400)
     return _created(forum, [invitation for invitation, _token in created])
@@ -73,11 +77,11 @@ def resend_invitation(forum_id: int, invitation_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        invitation, _token = resend(
-            forum.id, invitation_id, current_user, current_app.config["INVITATION_DAYS"]
-        )
+        with unit_of_work():
+            invitation, _token = resend(
+                forum.id, invitation_id, current_user, current_app.config["INVITATION_DAYS"]
+            )
     except ServiceError as error:
-        db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for("manage.forum", forum_id=forum.id, _anchor="invitations"))
     return _created(forum, [invitation], resent=True)
@@ -92,9 +96,9 @@ def add(forum_id: int):
     if not form.validate_on_submit() or not (form.user_id.data or "").isdigit():
         abort(400)
     try:
-        participant = add_account(forum.id, int(form.user_id.data), form.role.data, current_user)
+        with unit_of_work():
+            participant = add_account(forum.id, int(form.user_id.data), form.role.data, current_user)
     except ServiceError as error:
-        db.session.rollback()
         flash(error.message, "error")
     else:
         flash(

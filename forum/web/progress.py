@@ -3,10 +3,10 @@
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from forum.extensions import db
 from forum.services import ServiceError
 from forum.services.audit import record
 from forum.services.progress import my_actions, plan_progress, record_progress, today_in_london
+from forum.unit_of_work import unit_of_work
 from forum.web.access import forum_for_current_user
 from forum.web.forms import ProgressForm
 
@@ -35,8 +35,8 @@ def _page(forum, form: ProgressForm | None = None, failed_action: int | None = N
 def plan(forum_id: int):
     """Every action of the latest locked version with its latest status and its log."""
     forum, _participant = forum_for_current_user(forum_id)
-    record("progress.view", actor_id=current_user.id, forum_id=forum.id)
-    db.session.commit()
+    with unit_of_work():
+        record("progress.view", actor_id=current_user.id, forum_id=forum.id)
     return _page(forum)
 
 
@@ -48,9 +48,9 @@ def add(forum_id: int, action_id: int):
     form = ProgressForm()
     if form.validate_on_submit():
         try:
-            record_progress(forum.id, current_user, action_id, form.status.data, form.note.data)
+            with unit_of_work():
+                record_progress(forum.id, current_user, action_id, form.status.data, form.note.data)
         except ServiceError as error:
-            db.session.rollback()
             if error.code == "forbidden":
                 abort(403)
             if error.code == "not_found":

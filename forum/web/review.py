@@ -3,11 +3,11 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from forum.extensions import db
 from forum.models import ForumRole, GoalAnswer
 from forum.services import ServiceError
 from forum.services.progress import today_in_london
 from forum.services.review import answer_goals, current_review
+from forum.unit_of_work import unit_of_work
 from forum.web.access import forum_for_current_user
 
 bp = Blueprint("review", __name__)
@@ -60,9 +60,9 @@ def answer(forum_id: int):
             errors[goal["id"]] = "Choose how the goal went before adding a note"
     if not errors:
         try:
-            answer_goals(forum, current_user, [(g, v, n) for g, (v, n) in entered.items() if v])
+            with unit_of_work():
+                answer_goals(forum, current_user, [(g, v, n) for g, (v, n) in entered.items() if v])
         except ServiceError as error:
-            db.session.rollback()
             abort(409 if error.code == "not_reviewing" else 400)
         flash("The review of the goals is saved.", "success")
         return redirect(url_for("review.show", forum_id=forum.id))

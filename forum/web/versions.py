@@ -1,6 +1,6 @@
 """Locked plan versions: the history page, one version read-only, and its downloads."""
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user, login_required
@@ -14,6 +14,7 @@ from forum.services import ServiceError
 from forum.services.audit import record
 from forum.services.downloads import export, locked_version
 from forum.services.lock import versions
+from forum.unit_of_work import unit_of_work
 
 bp = Blueprint("versions", __name__)
 
@@ -33,7 +34,7 @@ DOWNLOADS = [
 def uk_datetime(moment: datetime | str, seconds: bool = False) -> str:
     """A stored (UTC) time or an ISO 8601 string as '16 June 2026, 15:40 BST (Europe/London)'."""
     if isinstance(moment, datetime):
-        moment = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
+        moment = moment.isoformat()
     return wording.local_time(moment, seconds=seconds)
 
 
@@ -49,8 +50,8 @@ def _forum_for_download(forum_id: int) -> Forum:
     if forum is None:
         abort(404)
     if not may_read(forum, current_user):
-        record("version.refused", actor_id=current_user.id, forum_id=forum.id)
-        db.session.commit()
+        with unit_of_work():
+            record("version.refused", actor_id=current_user.id, forum_id=forum.id)
         abort(404)
     return forum
 
@@ -72,8 +73,8 @@ def show(forum_id: int, number: int):
         row, version = locked_version(forum.id, number)
     except ServiceError:
         abort(404)
-    record("version.view", actor_id=current_user.id, forum_id=forum.id, version=number)
-    db.session.commit()
+    with unit_of_work():
+        record("version.view", actor_id=current_user.id, forum_id=forum.id, version=number)
     return render_template(
         "versions/show.html",
         forum=forum,
@@ -98,14 +99,14 @@ def compare_versions(forum_id: int, number: int):
     except ServiceError:
         abort(404)
     changes = compare(before, after)
-    record(
-        "version.compare",
-        actor_id=current_user.id,
-        forum_id=forum.id,
-        version=number,
-        compared_with=int(earlier),
-    )
-    db.session.commit()
+    with unit_of_work():
+        record(
+            "version.compare",
+            actor_id=current_user.id,
+            forum_id=forum.id,
+            version=number,
+            compared_with=int(earlier),
+        )
     return render_template(
         "versions/compare.html",
         forum=forum,
@@ -123,7 +124,8 @@ def download(forum_id: int, number: int, fmt: str):
     """One output of a locked version, as a file."""
     forum = _forum_for_download(forum_id)
     try:
-        body, media_type, name = export(forum.id, number, fmt, current_user.id)
+        with unit_of_work():
+            body, media_type, name = export(forum.id, number, fmt, current_user.id)
     except ServiceError:
         abort(404)
     return Response(
