@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from forum.auth.permissions import require_participant
 from forum.live.room import accept_update
 from forum.realtime import payloads as p
 from forum.services import agreement, lock, plan, stages, votes
@@ -18,7 +19,6 @@ from forum.services.entries import (
     add_entry,
     entry_dict,
     entry_of_forum,
-    member,
     move_entry,
     remove_entry,
     restore_entry,
@@ -75,7 +75,7 @@ class Event:
 
 
 def _focus(call: Call) -> None:
-    member(call.forum_id, call.user)
+    require_participant(call.forum_id, call.user)
     if call.data.entry is not None:
         entry_of_forum(call.forum_id, call.data.entry)
     call.live.focus(call.sid, call.data.entry)
@@ -97,12 +97,12 @@ def _action_set(call: Call) -> None:
 
 
 def _facilitation_get(call: Call) -> dict:
-    member(call.forum_id, call.user)
+    require_participant(call.forum_id, call.user)
     return facilitation_state(call.forum_id, call.vote_budget)
 
 
 def _version_get(call: Call):
-    member(call.forum_id, call.user)
+    require_participant(call.forum_id, call.user)
     return lock.get_version(call.forum_id, call.data.number)
 
 

@@ -14,6 +14,7 @@ from flask_login import current_user
 from flask_socketio import Namespace, join_room, leave_room
 
 from forum import metrics
+from forum.auth.permissions import require_participant
 from forum.auth.session import session_key
 from forum.extensions import db, socketio
 from forum.live.presence import SharedPresence
@@ -26,7 +27,7 @@ from forum.realtime.payloads import parse
 from forum.services import ServiceError, votes
 from forum.services.attribution import contributors
 from forum.services.audit import record
-from forum.services.entries import active_entries, entry_dict, member, removed_dict, removed_entries
+from forum.services.entries import active_entries, entry_dict, removed_dict, removed_entries
 from forum.services.facilitation import facilitation_state
 from forum.services.forums import get_forum
 from forum.services.lock import LockRefusedError
@@ -226,7 +227,7 @@ class ForumNamespace(Namespace):
     def on_join(self, payload=None):
         try:
             data = parse("join", EVENTS["join"].payload, payload, EVENTS["join"].max_bytes)
-            participant = member(data.forum, current_user)
+            participant = require_participant(data.forum, current_user)
             forum = get_forum(data.forum)
         except ServiceError as error:
             return refusal(error)

@@ -2,6 +2,7 @@
 
 from sqlalchemy import select
 
+from forum.auth.permissions import require_chair, require_writer
 from forum.extensions import db
 from forum.models import Agency, Participant, User
 from forum.models.base import utcnow
@@ -9,10 +10,10 @@ from forum.models.facilitation import PrincipleAnswer, PrincipleAnswerKind, Stan
 from forum.services import ServiceError
 from forum.services.audit import record
 from forum.services.claims import claim_open_forum
-from forum.services.entries import WRITERS, writer
+from forum.services.entries import WRITERS
 from forum.services.forums import participation
 from forum.services.proposal import current_proposal
-from forum.services.stages import chair, plan_of
+from forum.services.stages import plan_of
 
 MAX_REASON = 2000
 NO_PROPOSAL = "There is no proposal to agree to yet: the chair moves the forum to Agree to freeze it."
@@ -40,7 +41,7 @@ def clean_text(value: str | None, what: str) -> str | None:
 
 def nominate_lead(forum_id: int, user: User, nominee_id: int | None) -> None:
     """Name the participant proposed as lead worker (chair only); a new nominee must accept again."""
-    chair(forum_id, user)
+    require_chair(forum_id, user)
     if nominee_id is not None and participation(forum_id, nominee_id) is None:
         raise ServiceError("The lead worker must be a participant of this forum.", code="not_found")
     claim_open_forum(forum_id)
@@ -103,7 +104,7 @@ def stances(forum_id: int) -> list[Stance]:
 def set_stance(forum_id: int, user: User, stance: str, reason: str | None) -> Stance:
     """Record (or change) the user's agency's stance on the current proposal (in Agree only);
     concerns and objections need a reason. Earlier stances stay in the audit trail."""
-    participant = writer(forum_id, user)
+    participant = require_writer(forum_id, user)
     try:
         kind = StanceKind(stance)
     except ValueError as error:
@@ -139,7 +140,7 @@ def principles(forum_id: int) -> dict[str, PrincipleAnswer]:
 
 def set_principle(forum_id: int, user: User, key: str, answer: str, note: str | None) -> PrincipleAnswer:
     """Record the group's answer to one principles question (chair only)."""
-    chair(forum_id, user)
+    require_chair(forum_id, user)
     if key not in PRINCIPLE_QUESTIONS:
         raise ServiceError(f"Unknown principle {key!r}.")
     try:

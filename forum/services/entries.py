@@ -2,32 +2,17 @@
 
 from sqlalchemy import func, select, update
 
+from forum.auth.permissions import require_writer
 from forum.extensions import db
-from forum.models import Entry, Forum, ForumRole, Participant, User
+from forum.models import Entry, Forum, ForumRole, User
 from forum.models.base import utcnow
 from forum.services import ServiceError
 from forum.services.audit import record
 from forum.services.claims import claim_open_forum
-from forum.services.forums import NOT_A_PARTICIPANT, get_forum, participation, write_refusal
+from forum.services.forums import get_forum
 from forum.services.scheduling import is_written_input
 
 WRITERS = tuple(role for role in ForumRole if role.writes)
-
-
-def member(forum_id: int, user: User) -> Participant:
-    """The user's participation in the forum; ServiceError "forbidden" for anyone not in it."""
-    participant = participation(forum_id, user.id)
-    if participant is None:
-        raise ServiceError(NOT_A_PARTICIPANT, code="forbidden")
-    return participant
-
-
-def writer(forum_id: int, user: User) -> Participant:
-    """The participation of a chair or contributor; observers and outsiders are refused."""
-    participant = member(forum_id, user)
-    if (refusal := write_refusal(participant.role)) is not None:
-        raise refusal
-    return participant
 
 
 def panel_keys(forum: Forum) -> list[str]:
@@ -58,7 +43,7 @@ def entry_dict(entry: Entry) -> dict:
 
 def add_entry(forum_id: int, user: User, panel: str) -> Entry:
     """Add an empty entry at the end of a panel, attributed to the user and their agency."""
-    writer(forum_id, user)
+    require_writer(forum_id, user)
     forum = get_forum(forum_id)
     if panel not in panel_keys(forum):
         raise ServiceError(f"This forum has no panel {panel!r}.", code="not_found")
@@ -96,7 +81,7 @@ def _entry_in(forum_id: int, entry_id: int) -> Entry:
 
 def remove_entry(forum_id: int, user: User, entry_id: int) -> Entry:
     """Remove an entry (kept in the database, marked removed) and close the gap in its panel."""
-    writer(forum_id, user)
+    require_writer(forum_id, user)
     claim_open_forum(forum_id, draft=True)
     entry = _entry_in(forum_id, entry_id)
     entry.removed_at, entry.removed_by = utcnow(), user.id
@@ -144,7 +129,7 @@ def removed_dict(entry: Entry) -> dict:
 
 def restore_entry(forum_id: int, user: User, entry_id: int) -> Entry:
     """Put a removed entry back at the end of its panel: its author, whoever removed it, or the chair."""
-    participant = writer(forum_id, user)
+    participant = require_writer(forum_id, user)
     claim_open_forum(forum_id, draft=True)
     entry = db.session.get(Entry, entry_id)
     if entry is None or entry.forum_id != forum_id or entry.removed_at is None:
@@ -165,7 +150,7 @@ def restore_entry(forum_id: int, user: User, entry_id: int) -> Entry:
 
 def move_entry(forum_id: int, user: User, entry_id: int, direction: str) -> Entry:
     """Swap an entry with its neighbour above or below; at the end of its panel it stays put."""
-    writer(forum_id, user)
+    require_writer(forum_id, user)
     if direction not in ("up", "down"):
         raise ServiceError("Direction must be up or down.")
     claim_open_forum(forum_id, draft=True)

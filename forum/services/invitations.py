@@ -8,6 +8,7 @@ from email.message import EmailMessage
 from sqlalchemy import select, update
 
 from forum.auth.passwords import check_strength, hash_password
+from forum.auth.permissions import may_manage
 from forum.extensions import db
 from forum.models import Forum, ForumRole, Invitation, InvitationState, Participant, Stage, User
 from forum.services import ServiceError
@@ -16,7 +17,6 @@ from forum.services.administration import get_agency
 from forum.services.audit import record
 from forum.services.forums import get_forum, parse_role, participation
 from forum.services.mail import deliver
-from forum.services.scheduling import may_manage
 from forum.services.signed_links import (
     LinkRefusedError,
     derived_secret,

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pycrdt import Doc
 from sqlalchemy import func, select, update
 
+from forum.auth.permissions import require_chair
 from forum.exports.canonical import canonical_json
 from forum.extensions import db
 from forum.models import Forum, ForumRole, Participant, Stage, User
@@ -27,7 +28,7 @@ from forum.services.proposal import (
 )
 from forum.services.retention import was_purged
 from forum.services.review import review_member
-from forum.services.stages import chair, current_chair, plan_of, read_plan
+from forum.services.stages import current_chair, plan_of, read_plan
 from forum.services.votes import priorities
 
 SCHEMA_VERSION = 1
@@ -213,7 +214,7 @@ def lock_plan(forum_id: int, user: User, override_reason: str | None = None) -> 
     edit (which claims the same row) is either committed before it, and so in the version, or
     refused as locked after it.
     """
-    chair(forum_id, user)
+    require_chair(forum_id, user)
     override_reason = clean_text(override_reason, "override reason")
     claimed = db.session.execute(
         update(Forum)
@@ -224,7 +225,7 @@ def lock_plan(forum_id: int, user: User, override_reason: str | None = None) -> 
     if claimed.rowcount != 1:
         raise ServiceError("This forum's plan is already locked.", code="locked")
     db.session.expire_all()  # everything below is read inside this transaction
-    chair(forum_id, user)  # still the chair now that the row is ours
+    require_chair(forum_id, user)  # still the chair now that the row is ours
     doc = stored_document(forum_id)
     frozen = current_proposal(forum_id, doc)  # None unless in Agree
     proposal = frozen[1] if frozen else None
@@ -285,7 +286,7 @@ def reopen(forum_id: int, user: User, reason: str) -> int:
     The lead worker's acceptance, every stance and the practice-principle answers are cleared (the
     principles are answered afresh; last time's stay in version N); stored versions are untouched.
     """
-    chair(forum_id, user)
+    require_chair(forum_id, user)
     reason = clean_text(reason, "reason")
     if not reason:
         raise ServiceError("Give a reason for reopening the plan.", code="reason_needed")

@@ -5,6 +5,7 @@ from datetime import date
 from pycrdt import Doc, Text
 from sqlalchemy import select, update
 
+from forum.auth.permissions import require_writer
 from forum.extensions import db
 from forum.models import Entry, User
 from forum.models.base import utcnow
@@ -12,7 +13,6 @@ from forum.models.facilitation import Action, Goal
 from forum.services import ServiceError
 from forum.services.audit import record
 from forum.services.claims import claim_open_forum
-from forum.services.entries import writer
 from forum.services.forums import participation
 from forum.services.stages import plan_of
 from forum.services.votes import perpetuating_entry
@@ -75,7 +75,7 @@ def _action_in(forum_id: int, action_id: int) -> Action:
 
 def add_goal(forum_id: int, user: User, from_entry: int | None = None) -> Goal:
     """Add a goal, optionally started from a plan-panel entry (the caller seeds its text)."""
-    writer(forum_id, user)
+    require_writer(forum_id, user)
     claim_open_forum(forum_id, draft=True)
     if from_entry is not None:
         plan_entry(forum_id, from_entry)
@@ -88,7 +88,7 @@ def add_goal(forum_id: int, user: User, from_entry: int | None = None) -> Goal:
 
 def remove_goal(forum_id: int, user: User, goal_id: int) -> Goal:
     """Remove a goal; actions that served it are left without a goal."""
-    writer(forum_id, user)
+    require_writer(forum_id, user)
     claim_open_forum(forum_id, draft=True)
     goal = _goal_in(forum_id, goal_id)
     goal.removed_at = utcnow()
@@ -104,7 +104,7 @@ def remove_goal(forum_id: int, user: User, goal_id: int) -> Goal:
 
 def add_action(forum_id: int, user: User, from_entry: int | None = None, goal: int | None = None) -> Action:
     """Add an action, optionally started from a plan-panel entry and linked to a goal."""
-    writer(forum_id, user)
+    require_writer(forum_id, user)
     claim_open_forum(forum_id, draft=True)
     if from_entry is not None:
         plan_entry(forum_id, from_entry)
@@ -119,7 +119,7 @@ def add_action(forum_id: int, user: User, from_entry: int | None = None, goal: i
 
 def set_action(forum_id: int, user: User, action_id: int, changes: dict) -> Action:
     """Change an action's owner (a participant), due date, goal or priority entry; None clears one."""
-    writer(forum_id, user)
+    require_writer(forum_id, user)
     claim_open_forum(forum_id, draft=True)
     action = _action_in(forum_id, action_id)
     if "owner" in changes:
@@ -150,7 +150,7 @@ def set_action(forum_id: int, user: User, action_id: int, changes: dict) -> Acti
 
 
 def remove_action(forum_id: int, user: User, action_id: int) -> Action:
-    writer(forum_id, user)
+    require_writer(forum_id, user)
     claim_open_forum(forum_id, draft=True)
     action = _action_in(forum_id, action_id)
     action.removed_at = utcnow()
@@ -160,7 +160,7 @@ def remove_action(forum_id: int, user: User, action_id: int) -> Action:
 
 def set_review_date(forum_id: int, user: User, review_date: date | None) -> None:
     """Set (or clear) the date the forum will review the plan."""
-    writer(forum_id, user)
+    require_writer(forum_id, user)
     claim_open_forum(forum_id, draft=True)
     plan_of(forum_id).review_date = review_date
     record(

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from forum.auth.permissions import require_writer
 from forum.exports import LockedVersion
 from forum.exports.comparison import compare
 from forum.extensions import db
@@ -18,7 +19,6 @@ from forum.models import Forum, GoalAnswer, GoalReview, ProgressStatus, Stage, U
 from forum.models.version import PlanVersion
 from forum.services import ServiceError
 from forum.services.audit import record
-from forum.services.entries import writer
 from forum.services.progress import ActionState, action_logs
 from forum.services.stages import read_plan
 
@@ -75,7 +75,7 @@ def current_review(forum: Forum) -> Review | None:
 
 def answer_goals(forum: Forum, user: User, answers: list[tuple[int, str, str | None]]) -> None:
     """Record (or change) the group's answers on how goals of the reviewed version went: all or none."""
-    writer(forum.id, user)
+    require_writer(forum.id, user)
     review = current_review(forum)
     if review is None:
         raise ServiceError(

@@ -16,15 +16,10 @@ from forum.services.forums import REFERENCE_PATTERN, get_forum, keeps_a_chair, p
 from forum.services.signals import participation_changed, send_after_commit
 
 
-def may_manage(forum: Forum, user: User) -> bool:
-    """The forum's chairs (not administrators: forum/auth/permissions.py) schedule it and change who takes part."""
-    return permissions.may_manage(forum, user)
-
-
 def managed_forum(forum_id: int, user: User) -> Forum:
     """The forum, if the user may manage it; ServiceError otherwise."""
     forum = get_forum(forum_id)
-    if not may_manage(forum, user):
+    if not permissions.may_manage(forum, user):
         raise ServiceError("Only the forum's chair can change it.", "forbidden")
     return forum
 

@@ -2,6 +2,7 @@
 
 from sqlalchemy import select, update
 
+from forum.auth.permissions import require_chair
 from forum.extensions import db
 from forum.models import Forum, ForumRole, Participant, Stage, User
 from forum.models.base import utcnow
@@ -9,19 +10,10 @@ from forum.models.facilitation import ForumPlan
 from forum.services import ServiceError
 from forum.services.audit import record
 from forum.services.claims import claim_open_forum
-from forum.services.entries import member
 from forum.services.forums import get_forum, participation
 
 ORDER = [Stage.GATHER, Stage.HYPOTHESIS, Stage.PRIORITISE, Stage.PLAN, Stage.AGREE, Stage.LOCKED]
 LOCKED_MESSAGE = "This forum's plan is locked; your change was not saved."
-
-
-def chair(forum_id: int, user: User) -> Participant:
-    """The user's participation if they chair the forum; ServiceError "forbidden" otherwise."""
-    participant = member(forum_id, user)
-    if participant.role != ForumRole.CHAIR:
-        raise ServiceError("Only the chair can do this.", code="forbidden")
-    return participant
 
 
 def current_chair(forum_id: int) -> Participant | None:
@@ -60,7 +52,7 @@ def parse_stage(value: str) -> Stage:
 
 def set_stage(forum_id: int, user: User, stage: str, confirm: bool = False) -> Stage:
     """Move the forum to another stage (not locked); moving forward needs confirm=True."""
-    chair(forum_id, user)
+    require_chair(forum_id, user)
     target = parse_stage(stage)
     if target == Stage.LOCKED:
         raise ServiceError("A forum is locked only by locking the plan.", code="invalid")
@@ -102,7 +94,7 @@ def _mark_started(forum_id: int, user: User, how: str) -> bool:
 
 def start_forum(forum_id: int, user: User) -> None:
     """The chair starts the forum: from now on entries are not written input (chair only, once)."""
-    chair(forum_id, user)
+    require_chair(forum_id, user)
     claim_open_forum(forum_id)
     if not _mark_started(forum_id, user, "chair"):
         raise ServiceError("The forum has already started.", code="already_started")
@@ -112,7 +104,7 @@ def start_forum(forum_id: int, user: User) -> None:
 
 def hand_over_chair(forum_id: int, user: User, to_user_id: int) -> Participant:
     """Make another participant the chair; the old chair becomes a contributor."""
-    old = chair(forum_id, user)
+    old = require_chair(forum_id, user)
     if to_user_id == user.id:
         raise ServiceError("You are already the chair.")
     new = participation(forum_id, to_user_id)
@@ -141,7 +133,7 @@ def _elapsed(plan: ForumPlan) -> int:
 
 def control_timer(forum_id: int, user: User, command: str) -> ForumPlan:
     """Start, pause or reset the stage timer (chair only)."""
-    chair(forum_id, user)
+    require_chair(forum_id, user)
     claim_open_forum(forum_id)
     plan = plan_of(forum_id)
     if command == "start":

@@ -2,6 +2,7 @@
 
 from sqlalchemy import delete, func, select
 
+from forum.auth.permissions import require_chair, require_writer
 from forum.extensions import db
 from forum.models import Entry, User
 from forum.models.base import utcnow
@@ -9,8 +10,7 @@ from forum.models.facilitation import Priority, Vote
 from forum.services import ServiceError
 from forum.services.audit import record
 from forum.services.claims import claim_open_forum
-from forum.services.entries import writer
-from forum.services.stages import chair, plan_of
+from forum.services.stages import plan_of
 
 DEFAULT_VOTE_BUDGET = 3
 VOTE_PANEL = "perpetuating"
@@ -29,7 +29,7 @@ def perpetuating_entry(forum_id: int, entry_id: int) -> Entry:
 
 def add_vote(forum_id: int, user: User, entry_id: int, budget: int = DEFAULT_VOTE_BUDGET) -> Vote:
     """Vote for a perpetuating entry, within the user's budget; one vote per entry."""
-    writer(forum_id, user)
+    require_writer(forum_id, user)
     claim_open_forum(forum_id, draft=True)  # serialises this user's concurrent votes, so the budget holds
     perpetuating_entry(forum_id, entry_id)
     if db.session.scalar(select(Vote).where(Vote.entry_id == entry_id, Vote.user_id == user.id)):
@@ -50,7 +50,7 @@ def add_vote(forum_id: int, user: User, entry_id: int, budget: int = DEFAULT_VOT
 
 def remove_vote(forum_id: int, user: User, entry_id: int) -> None:
     """Take back the user's vote for an entry."""
-    writer(forum_id, user)
+    require_writer(forum_id, user)
     claim_open_forum(forum_id, draft=True)
     result = db.session.execute(
         delete(Vote).where(Vote.forum_id == forum_id, Vote.entry_id == entry_id, Vote.user_id == user.id)
@@ -83,7 +83,7 @@ def priorities(forum_id: int) -> list[Priority]:
 
 def confirm_priorities(forum_id: int, user: User, entry_ids: list[int]) -> list[Priority]:
     """Replace the confirmed priorities by these perpetuating entries, first = rank 1 (chair only)."""
-    chair(forum_id, user)
+    require_chair(forum_id, user)
     if len(set(entry_ids)) != len(entry_ids):
         raise ServiceError("Each entry can be a priority only once.")
     if len(entry_ids) > MAX_PRIORITIES:
