@@ -12,7 +12,8 @@
 // the next batch are written right after. Records resolve in arrival order, so each connection's
 // messages are still handled in order. A document is loaded by applying its records from the log.
 //
-// Run: node bench/peer/server.mjs PORT LOG_PATH
+// Run: node bench/peer/server.mjs PORT LOG_PATH [ACK_DELAY_MS]; a delay holds every stored update back
+// before Hocuspocus handles (and so acknowledges) it: the flow-control tests use it for a slow server.
 // Log record: u32 LE length of the rest, u16 LE length of the document name, the name (UTF-8), the update.
 
 import { open, readFile } from "node:fs/promises";
@@ -22,6 +23,7 @@ import * as Y from "yjs";
 
 const port = Number(process.argv[2]);
 const logPath = process.argv[3];
+const ackDelay = Number(process.argv[4] ?? 0);
 
 const log = await open(logPath, "a");
 let queue = [];
@@ -102,6 +104,7 @@ const server = new Server({
     const length = readVarUint(data, at);
     const payload = data.subarray(at.pos, at.pos + length);
     await writeAhead(documentName, payload);
+    if (ackDelay) await new Promise((resolve) => setTimeout(resolve, ackDelay));
   },
   async onLoadDocument({ documentName, document }) {
     if (!existsSync(logPath)) return document;
