@@ -21,6 +21,7 @@ import os
 import platform
 import secrets
 import shutil
+import signal
 import socket
 import struct
 import subprocess
@@ -53,8 +54,8 @@ NODE = shutil.which("node") or "node"
 
 KINDS = ("forum", "bare", "peer")
 LATENCY_RATE = 20.0  # keystrokes/s across the whole scenario while latency is measured
-LATENCY_SECONDS, STEP_SECONDS, DRAIN_SECONDS = 3.0, 2.0, 0.8
-MAX_STEPS = 6
+LATENCY_SECONDS, STEP_SECONDS, DRAIN_SECONDS = 4.0, 2.0, 0.8
+MAX_STEPS, DOWN_STEPS = 6, 2
 CPU_STEP = 2  # CPU per update is compared at the third step of the ladder (4 x the start rate)
 P99_LIMIT_MS = 100.0
 LOAD_UPDATES = 50_000
@@ -203,7 +204,9 @@ class Server:
             SOCKET_EVENTS_PER_SECOND="100000",
             SOCKET_EVENTS_BURST="100000",
         )
-        if kind == "forum":
+        if kind == "forum" and os.environ.get("BENCH_PROFILE"):  # cProfile of the server, written on stop
+            command = [PYTHON, "-m", "cProfile", "-o", os.environ["BENCH_PROFILE"], "wsgi.py"]
+        elif kind == "forum":
             command = [PYTHON, "wsgi.py"]
         elif kind == "bare":
             command = [PYTHON, "-m", "bench.relay", str(self.port)]
@@ -238,6 +241,10 @@ class Server:
         return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime (fields 14 and 15)
 
     def stop(self) -> None:
+        if self.kind == "forum" and os.environ.get("BENCH_PROFILE"):
+            self.process.send_signal(signal.SIGINT)  # eventlet's server returns; cProfile writes its file
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(30)
         self.process.terminate()
         try:
             self.process.wait(10)
@@ -411,13 +418,13 @@ def describe(phase: Phase) -> str:
     )
 
 
-def search(
-    clients: Clients, server: Server, scenario: Scenario, log
-) -> tuple[Phase | None, bool, Phase | None]:
-    """The highest keystrokes/s delivered with p99 < 100 ms (doubling steps, then one step between),
-    whether the top of the ladder passed (the figure is then a lower bound), and the phase at the
-    CPU reference step (the same offered rate for every server)."""
+def search(clients: Clients, server: Server, scenario: Scenario, log) -> tuple[Phase | None, bool, Phase]:
+    """The highest keystrokes/s delivered with p99 < 100 ms (doubling steps, then one step between;
+    halving steps down if the start rate already fails), whether the top of the ladder passed (the
+    figure is then a lower bound), and the phase at the CPU reference rate (4 x the start rate, the
+    same offered keystrokes/s for every server, run on its own if the ladder stopped below it)."""
     best, failed_at, reference = None, None, None
+    reference_rate = scenario.start_rate * 2**CPU_STEP
     rate = scenario.start_rate
     for step in range(MAX_STEPS):
         phase = run_phase(clients, server, scenario, rate, STEP_SECONDS)
@@ -431,12 +438,24 @@ def search(
             break
         best = phase if best is None or phase.keystrokes > best.keystrokes else best
         rate *= 2
-    if best is not None and failed_at is not None:
+    if best is None and failed_at is not None:  # the start rate failed: halve it, twice at most
+        for _step in range(DOWN_STEPS):
+            failed_at = rate
+            rate /= 2
+            phase = run_phase(clients, server, scenario, rate, STEP_SECONDS)
+            log(describe(phase))
+            if passes(phase):
+                best = phase
+                break
+    elif best is not None and failed_at is not None:
         middle = (best.offered * failed_at) ** 0.5
         phase = run_phase(clients, server, scenario, middle, STEP_SECONDS)
         log(describe(phase))
         if passes(phase) and phase.keystrokes > best.keystrokes:
             best = phase
+    if reference is None:
+        reference = run_phase(clients, server, scenario, reference_rate, STEP_SECONDS)
+        log(f"  CPU reference step: {describe(reference).strip()}")
     return best, failed_at is None, reference
 
 
@@ -465,7 +484,6 @@ def measure(kind: str, scenario: Scenario, database: Path, secret: str, log) -> 
         )
         best, capped, reference = search(clients, server, scenario, log)
         clients.stop()
-        reference = reference or best
         return {
             "p50": latency.p50,
             "p99": latency.p99,
@@ -474,9 +492,9 @@ def measure(kind: str, scenario: Scenario, database: Path, secret: str, log) -> 
             "ups": best.updates if best else 0.0,
             "best_p99": best.p99 if best else float("inf"),
             "capped": capped,
-            "cpu": reference.cpu_ms_per_update if reference else float("inf"),
-            "cpu_key": reference.cpu_ms_per_keystroke if reference else float("inf"),
-            "cpu_rate": reference.offered if reference else 0.0,
+            "cpu": reference.cpu_ms_per_update,
+            "cpu_key": reference.cpu_ms_per_keystroke,
+            "cpu_rate": reference.offered,
             "kb": kb_per_conn,
         }
     finally:
@@ -645,11 +663,13 @@ def main() -> None:
             continue
         for kind in kinds:
             figures[kind][scenario.name] = measure(kind, scenario, database, secret, log)
+    if only:
+        return  # a partial run while developing: bench/results.md keeps the last whole run
     loads = {}
     for kind in ("forum", "peer"):
         loads[kind] = load_time(kind, load_forum, database, secret, scenarios[0].rooms[0][2][0])
         log(f"  {kind} load of a document with {LOAD_UPDATES} updates: {loads[kind]:.3f} s")
-    if only or kinds != KINDS:
+    if kinds != KINDS:
         return  # a partial run while developing: bench/results.md keeps the last whole run
     report = write_results(figures, loads, time.monotonic() - began, load_before)
     print(report, flush=True)
