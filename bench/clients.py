@@ -1,8 +1,8 @@
 """Benchmark clients: one OS process runs many asyncio clients of a live room, with flow control.
 
 Each client is a real room client with its own pycrdt document: it joins with its state vector,
-applies every update it receives, and types by inserting one character at the end of its entry's
-Text. Like the browser client it keeps at most one update in flight: a keystroke typed while an
+applies every update it receives, and types by inserting one character at the start of its
+entry's Text (see `type_one`). Like the browser client it keeps at most one update in flight: a keystroke typed while an
 update is unacknowledged is merged (`pycrdt.merge_updates`) with the others typed meanwhile, and
 the merged update is sent when the acknowledgement arrives. Under load the number of messages
 falls instead of the latency rising.
@@ -95,11 +95,17 @@ class BenchClient:
         self.recorder.result.applied.append((self.client_id, update, time.monotonic()))
 
     async def type_one(self) -> None:
-        """Type one character at the end of the entry; send it now, or merge it if one is in flight."""
+        """Type one character at the start of the entry; send it now, or merge it if one is in flight.
+
+        At the start, not the end: pycrdt finds an index by walking the Text's items, and the
+        keystrokes of ten typists interleave into one item each, so inserting at the end of a text
+        of 12,000 such characters costs ≈ 640 µs (4.6 µs at the start) and the client processes,
+        not the servers, became the limit at the top of the ladder. Receivers' costs are the same.
+        """
         if not self.connected:
             return
         self._outgoing = None
-        self.text.insert(len(self.text), random.choice("abcdefghij "))
+        self.text.insert(0, random.choice("abcdefghij "))
         now = time.monotonic()
         typed = self.recorder.result.typed.get(self.client_id)
         if typed is None:
