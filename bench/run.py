@@ -430,7 +430,11 @@ def search(clients: Clients, server: Server, scenario: Scenario, log) -> tuple[P
         phase = run_phase(clients, server, scenario, rate, STEP_SECONDS)
         if step == CPU_STEP:
             reference = phase
-        if not passes(phase):  # one second chance: a single fsync or scheduling stall is not a limit
+        # A second chance (a third at the start rate, whose failure would end the ladder at once):
+        # on a shared machine a single scheduling stall is not a limit of the server.
+        for _attempt in range(2 if step == 0 else 1):
+            if passes(phase):
+                break
             phase = run_phase(clients, server, scenario, rate, STEP_SECONDS)
         log(describe(phase))
         if not passes(phase):
@@ -624,7 +628,8 @@ def write_results(figures: dict, loads: dict, seconds: float, load_before: tuple
         "its sender. Latency: from typing a character until the last other client in its room has "
         f"applied an update carrying it; {LATENCY_RATE:.0f} keystrokes/s in all for "
         f"{LATENCY_SECONDS:.0f} s. Throughput: steps of {STEP_SECONDS} s doubling from a start rate "
-        "(a failed step is run once more), then one step between the last pass and the first failure "
+        "(a failed step is run once more, the first step twice more), then one step between the last pass "
+        "and the first failure, or halving steps from the start rate when it fails "
         f"(≥: the top step passed, so the limit is higher); a step passes with p99 < {P99_LIMIT_MS:.0f} ms, "
         "nothing refused and ≤ 0.5% of keystrokes undelivered. Server CPU: user + system time of the "
         "server process (all threads) from /proc/<pid>/stat over the step at 4 x the start rate "
