@@ -700,7 +700,8 @@ def main() -> None:
         "peer_load_s_50k": f"{loads['peer']:.3f}",
         "load_ratio_vs_peer": ratio(loads["forum"], loads["peer"]),
         "seconds": f"{time.monotonic() - began:.0f}",
-        "loadavg": "/".join(f"{value:.2f}" for value in load_before),
+        "loadavg_start": "/".join(f"{value:.2f}" for value in load_before),
+        "loadavg_end": "/".join(f"{value:.2f}" for value in os.getloadavg()),
     }
     print(" ".join(f"{key}={value}" for key, value in keys.items()), flush=True)
 
