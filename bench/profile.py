@@ -21,14 +21,15 @@ from bench.run import OUTPUT, Clients, Server, bench_app, describe, seed, summar
 
 # (label, pattern matched against a folded stack) — inclusive shares of the samples
 PARTS = [
-    ("group commit: write_batch", r"write_batch \(forum/services/group_commit"),
-    ("  _claim: roles, forum row", r"_claim \(forum/services/group_commit"),
-    ("  _stage: apply, rows", r"_stage \(forum/services/group_commit"),
+    ("group commit: write_batch", r"write_batch \(forum/"),
+    ("  claim: conditional write on the forum row", r"(_claimed|_claim|Room\.claim) \(forum/"),
+    ("  the authors' roles, the forum's state", r"(_writable|writing_refusals) \(forum/"),
+    ("  stage: apply to the document, rows", r"(Room\.stage|_stage) \(forum/"),
     ("  audit rows", r"record_many \(forum/services/audit"),
     ("  SQLite commit (and its fsync)", r"do_commit \(sqlalchemy"),
-    ("session check per update", r"session_user_id \(forum/services/accounts"),
+    ("session check per update", r"session_user_id \(forum/"),
     ("Flask request context per event", r"RequestContext\.(push|pop) \(flask/ctx"),
-    ("  session cookie decode", r"open_session \(flask/sessions"),
+    ("Flask app context per event", r"AppContext\.(push|pop) \(flask/ctx"),
     ("frames out (socket send)", r"GreenSocket\.(_send_loop|send) \(eventlet"),
     ("pycrdt", r"pycrdt"),
     ("SQLAlchemy, anywhere", r"sqlalchemy/"),
@@ -45,7 +46,7 @@ def summary(path: str) -> str:
             if re.search(pattern, stack):
                 shares[label] += int(count)
     lines = [f"{total} samples (non-idle)"]
-    lines += [f"{label:36} {100 * shares[label] / max(total, 1):5.1f} %" for label, _ in PARTS]
+    lines += [f"{label:44} {100 * shares[label] / max(total, 1):5.1f} %" for label, _ in PARTS]
     return "\n".join(lines)
 
 
