@@ -2,7 +2,8 @@
 
 Same server stack as the forum (python-socketio on eventlet, TCP_NODELAY, gc.freeze), no
 sessions, no checks, no document: `join` puts the connection in the room, `update` is relayed to
-the rest of the room and acknowledged. Run: `python -m bench.relay PORT`.
+the rest of the room and acknowledged. Run: `python -m bench.relay PORT [ACK_DELAY_SECONDS]`; a delay
+holds each acknowledgement back after the relay (the flow-control tests use it for a slow server).
 """
 
 import eventlet
@@ -20,7 +21,7 @@ NAMESPACE = "/forum"
 EMPTY = "AAA="  # base64 of an empty CRDT update / state vector
 
 
-def make_server() -> socketio.Server:
+def make_server(ack_delay: float = 0.0) -> socketio.Server:
     """A Socket.IO server with the room protocol's join and update, and nothing else."""
     sio = socketio.Server(async_mode="eventlet", cors_allowed_origins="*")
 
@@ -38,13 +39,15 @@ def make_server() -> socketio.Server:
             skip_sid=sid,
             namespace=NAMESPACE,
         )
+        if ack_delay:
+            eventlet.sleep(ack_delay)
         return {"ok": True}
 
     return sio
 
 
-def main(port: int) -> None:
-    app = socketio.WSGIApp(make_server())
+def main(port: int, ack_delay: float = 0.0) -> None:
+    app = socketio.WSGIApp(make_server(ack_delay))
     listener = eventlet.listen(("127.0.0.1", port))
     listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     gc.collect()
@@ -53,4 +56,4 @@ def main(port: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]))
+    main(int(sys.argv[1]), float(sys.argv[2]) if len(sys.argv) > 2 else 0.0)

@@ -1,24 +1,33 @@
-"""`make bench`: fan-out latency, throughput, memory and load time of the live room, beside a bare relay.
+"""`make bench`: keystroke latency, throughput, server CPU, memory and load time of the live room,
+beside a bare relay and a durable peer, all in the same run.
 
-The forum server is the real one (`python wsgi.py`, eventlet, the embedded default: one process
-and a SQLite file with synchronous=FULL, every update applied, persisted and audited before it is
-acknowledged or relayed). The baseline is bench/relay.py. Clients run in separate processes
-(bench/clients.py). Results go to bench/results.md; the last line printed is key=value pairs.
+- forum: the real server (`python wsgi.py`, eventlet, the embedded default: one process and a
+  SQLite file with synchronous=FULL; every update checked, applied, persisted and audited before
+  it is acknowledged or relayed);
+- bare: bench/relay.py (python-socketio on eventlet; join and relay only, nothing stored);
+- peer: Hocuspocus 3 with a write-ahead hook (bench/peer/server.mjs; every update written and
+  fdatasync'd, group-committed, before it is applied, relayed and acknowledged).
+Clients run in separate processes (bench/clients.py): the same pycrdt typists with flow control
+(one update in flight, keystrokes typed meanwhile merged), speaking Socket.IO to forum and bare and
+the Hocuspocus protocol to the peer. Server CPU is user + system time from /proc/<pid>/stat over
+each measured window. Results go to bench/results.md; the last line printed is key=value pairs.
 """
 
 import asyncio
-import base64
+import bisect
 import contextlib
 import multiprocessing
 import os
 import platform
 import secrets
 import shutil
+import signal
 import socket
+import struct
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,18 +35,31 @@ import requests
 from pycrdt import Doc, Text
 from sqlalchemy import insert
 
-from bench.clients import BenchClient, Member, PhaseResult, Recorder, client_process
+from bench.clients import (
+    HocuspocusClient,
+    Member,
+    PhaseResult,
+    Recorder,
+    SocketIOClient,
+    client_process,
+    document_name,
+)
+from bench.ydecode import end_clocks
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "bench" / "output"
 RESULTS = ROOT / "bench" / "results.md"
 PYTHON = sys.executable
+NODE = shutil.which("node") or "node"
 
-LATENCY_RATE = 20.0  # updates/s across the whole scenario while fan-out latency is measured
-LATENCY_SECONDS, STEP_SECONDS, DRAIN_SECONDS = 3.0, 2.0, 1.0
-MAX_STEPS = 6
+KINDS = ("forum", "bare", "peer")
+LATENCY_RATE = 20.0  # keystrokes/s across the whole scenario while latency is measured
+LATENCY_SECONDS, STEP_SECONDS, DRAIN_SECONDS = 3.0, 2.0, 0.6
+MAX_STEPS, DOWN_STEPS = 6, 2
+CPU_STEP = 2  # CPU per update is compared at the third step of the ladder (4 x the start rate)
 P99_LIMIT_MS = 100.0
 LOAD_UPDATES = 50_000
+TICKS = os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -125,7 +147,8 @@ def session_cookie(app, user) -> str:
 
 
 def write_log(forum_id: int, count: int) -> None:
-    """Store count real keystroke updates of one text in the forum's log, directly, no snapshot."""
+    """Store count real keystroke updates of one text in the forum's log, directly, no snapshot, and
+    the same in a write-ahead log for the peer."""
     from forum.extensions import db
     from forum.models import DocumentUpdate
 
@@ -144,6 +167,12 @@ def write_log(forum_id: int, count: int) -> None:
     doc.unobserve(watch)
     db.session.execute(insert(DocumentUpdate), rows)
     db.session.commit()
+    # The same updates in the peer's write-ahead log format (bench/peer/server.mjs).
+    name = document_name(Member("", forum_id, "hypothesis")).encode()
+    with open(OUTPUT / "peer-load.log", "wb") as log:
+        for row in rows:
+            update = row["data"]
+            log.write(struct.pack("<IH", 2 + len(name) + len(update), len(name)) + name + update)
 
 
 # Servers and client processes
@@ -156,9 +185,9 @@ def free_port() -> int:
 
 
 class Server:
-    """The forum server (`python wsgi.py`) or the bare relay, in its own process."""
+    """The forum server (`python wsgi.py`), the bare relay or the peer, in its own process."""
 
-    def __init__(self, kind: str, database: Path, secret: str):
+    def __init__(self, kind: str, database: Path, secret: str, peer_log: Path | None = None):
         self.kind = kind
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -175,16 +204,25 @@ class Server:
             SOCKET_EVENTS_PER_SECOND="100000",
             SOCKET_EVENTS_BURST="100000",
         )
-        command = [PYTHON, "wsgi.py"] if kind == "forum" else [PYTHON, "-m", "bench.relay", str(self.port)]
+        if kind == "forum" and os.environ.get("BENCH_PROFILE"):  # cProfile of the server, written on stop
+            command = [PYTHON, "-m", "cProfile", "-o", os.environ["BENCH_PROFILE"], "wsgi.py"]
+        elif kind == "forum":
+            command = [PYTHON, "wsgi.py"]
+        elif kind == "bare":
+            command = [PYTHON, "-m", "bench.relay", str(self.port)]
+        else:
+            peer_log = peer_log or OUTPUT / f"peer-{self.port}.log"
+            command = [NODE, "bench/peer/server.mjs", str(self.port), str(peer_log)]
         log = open(OUTPUT / f"{kind}.log", "ab")  # noqa: SIM115 - handed to the child
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
         log.close()
+        probe = f"{self.url}/socket.io/?EIO=4&transport=polling" if kind != "peer" else self.url
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"{kind} server exited; see {OUTPUT / (kind + '.log')}")
             try:
-                requests.get(f"{self.url}/socket.io/?EIO=4&transport=polling", timeout=1)
+                requests.get(probe, timeout=1)
                 return
             except requests.ConnectionError:
                 time.sleep(0.05)
@@ -196,7 +234,17 @@ class Server:
                 return int(line.split()[1])
         raise RuntimeError("no VmRSS")
 
+    def cpu_seconds(self) -> float:
+        """User + system time of the server process, all its threads (node's thread pool included)."""
+        stat = Path(f"/proc/{self.process.pid}/stat").read_text()
+        fields = stat[stat.rindex(")") + 2 :].split()
+        return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime (fields 14 and 15)
+
     def stop(self) -> None:
+        if self.kind == "forum" and os.environ.get("BENCH_PROFILE"):
+            self.process.send_signal(signal.SIGINT)  # eventlet's server returns; cProfile writes its file
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(30)
         self.process.terminate()
         try:
             self.process.wait(10)
@@ -207,7 +255,7 @@ class Server:
 class Clients:
     """Client processes, each running a share of the scenario's clients."""
 
-    def __init__(self, url: str, scenario: Scenario, processes: int):
+    def __init__(self, kind: str, url: str, scenario: Scenario, processes: int):
         members = [
             Member(cookie, forum, root) for forum, root, cookies in scenario.rooms for cookie in cookies
         ]
@@ -216,11 +264,17 @@ class Clients:
         self.pipes, self.workers = [], []
         for share in shares:
             here, there = context.Pipe()
-            worker = context.Process(target=client_process, args=(there, url, share), daemon=True)
+            worker = context.Process(target=client_process, args=(there, kind, url, share), daemon=True)
             worker.start()
             self.pipes.append(here)
             self.workers.append(worker)
-        self.joined = sum(self._answer(pipe, "ready", 120) for pipe in self.pipes)
+        self.room_of: dict[int, int] = {}  # client id → forum
+        for pipe in self.pipes:
+            self.room_of.update(self._answer(pipe, "ready", 120))
+        self.joined = len(self.room_of)
+        self.members: dict[int, list[int]] = {}
+        for client, forum in self.room_of.items():
+            self.members.setdefault(forum, []).append(client)
 
     def _answer(self, pipe, kind: str, timeout: float):
         if not pipe.poll(timeout):
@@ -229,11 +283,17 @@ class Clients:
         assert answer == kind, answer
         return value
 
-    def phase(self, rate_per_client: float, seconds: float) -> list[PhaseResult]:
+    def phase(
+        self, server: Server, rate_per_client: float, seconds: float
+    ) -> tuple[list[PhaseResult], float]:
+        """Run a phase; returns what each process saw and the server's CPU seconds over it."""
         start_at = time.monotonic() + 0.3
         for pipe in self.pipes:
             pipe.send(("phase", rate_per_client, start_at, seconds, DRAIN_SECONDS))
-        return [self._answer(pipe, "result", seconds + DRAIN_SECONDS + 60) for pipe in self.pipes]
+        time.sleep(max(0.0, start_at - time.monotonic()))
+        cpu_before = server.cpu_seconds()
+        results = [self._answer(pipe, "result", seconds + DRAIN_SECONDS + 60) for pipe in self.pipes]
+        return results, server.cpu_seconds() - cpu_before
 
     def stop(self) -> None:
         for pipe in self.pipes:
@@ -252,14 +312,19 @@ class Clients:
 
 @dataclass
 class Phase:
-    offered: float
-    accepted: float  # acknowledged updates per second
-    p50: float
+    offered: float  # keystrokes/s typed in all
+    keystrokes: float  # keystrokes/s typed and delivered to every other client of the room
+    updates: float  # acknowledged updates (messages) per second
+    p50: float  # keystroke to screen: typed until the last other client of the room applied it
     p99: float
-    lost: int
-    sent: int
+    typed: int
+    lost: int  # typed but not delivered to every other client by the end of the drain
+    messages: int
     acked: int
-    disconnects: list[str]
+    refused: int
+    cpu_ms_per_update: float  # server CPU over the phase per acknowledged update
+    cpu_ms_per_keystroke: float
+    disconnects: list[str] = field(default_factory=list)
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -269,134 +334,206 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
-def summarise(results: list[PhaseResult], others: int, offered: float, seconds: float) -> Phase:
-    """Fan-out latency of each update: from sending until the last other client in its room had it."""
-    sent: dict[str, float] = {}
-    arrived: dict[str, list] = {}
-    acked, disconnects = 0, []
+def summarise(
+    clients: Clients, results: list[PhaseResult], cpu: float, offered: float, seconds: float
+) -> Phase:
+    """Keystroke-to-screen latency: from typing a character until the last other client in its room
+    has applied an update carrying it (found by the character's clock, bench/ydecode.py)."""
+    decoded: dict[bytes, dict[int, int]] = {}
+    arrivals: dict[tuple[int, int], list[tuple[float, int]]] = {}  # (receiver, typist) → [(when, end clock)]
+    typed: dict[int, list[tuple[int, float]]] = {}
+    messages = acked = refused = 0
+    disconnects: list[str] = []
     for result in results:
-        disconnects += result.disconnects
-        sent.update(result.sent)
+        typed.update(result.typed)
+        messages += result.messages
         acked += result.acked
-        for update, (last, count) in result.received.items():
-            seen = arrived.setdefault(update, [0.0, 0])
-            seen[0], seen[1] = max(seen[0], last), seen[1] + count
-    latencies, lost = [], 0
-    for update, at in sent.items():
-        seen = arrived.get(update)
-        if seen is None or seen[1] < others:
-            lost += 1
-        else:
-            latencies.append((seen[0] - at) * 1000)
+        refused += result.refused
+        disconnects += result.disconnects
+        for receiver, update, when in result.applied:
+            ends = decoded.get(update)
+            if ends is None:
+                ends = decoded[update] = end_clocks(update)
+            for typist, end in ends.items():
+                if typist != receiver:
+                    arrivals.setdefault((receiver, typist), []).append((when, end))
+    # For each (receiver, typist): arrival times and the highest clock delivered by then.
+    delivered: dict[tuple[int, int], tuple[list[int], list[float]]] = {}
+    for pair, seen in arrivals.items():
+        seen.sort()
+        clocks, times, top = [], [], 0
+        for when, end in seen:
+            if end > top:
+                top = end
+                clocks.append(end)
+                times.append(when)
+        delivered[pair] = (clocks, times)
+    latencies, lost, count = [], 0, 0
+    for typist, keystrokes in typed.items():
+        others = [
+            delivered.get((other, typist), ([], []))
+            for other in clients.members[clients.room_of[typist]]
+            if other != typist
+        ]
+        for clock, at in keystrokes:
+            count += 1
+            last = at
+            for clocks, times in others:
+                index = bisect.bisect_right(clocks, clock)
+                if index == len(clocks):
+                    last = None
+                    break
+                last = max(last, times[index])
+            if last is None:
+                lost += 1
+            else:
+                latencies.append((last - at) * 1000)
     return Phase(
-        offered,
-        acked / seconds,
-        percentile(latencies, 0.5),
-        percentile(latencies, 0.99),
-        lost,
-        len(sent),
-        acked,
-        disconnects,
+        offered=offered,
+        keystrokes=len(latencies) / seconds,
+        updates=acked / seconds,
+        p50=percentile(latencies, 0.5),
+        p99=percentile(latencies, 0.99),
+        typed=count,
+        lost=lost,
+        messages=messages,
+        acked=acked,
+        refused=refused,
+        cpu_ms_per_update=cpu * 1000 / acked if acked else float("inf"),
+        cpu_ms_per_keystroke=cpu * 1000 / len(latencies) if latencies else float("inf"),
+        disconnects=disconnects,
     )
 
 
 def passes(phase: Phase) -> bool:
+    return phase.p99 < P99_LIMIT_MS and phase.lost <= max(1, phase.typed // 200) and not phase.refused
+
+
+def describe(phase: Phase) -> str:
     return (
-        phase.p99 < P99_LIMIT_MS
-        and phase.lost <= max(1, phase.sent // 200)
-        and phase.acked >= 0.95 * phase.sent
+        f"    {phase.offered:7.0f}/s typed: {phase.keystrokes:7.0f}/s delivered in {phase.updates:6.0f} "
+        f"updates/s, p99 {phase.p99:7.1f} ms, lost {phase.lost}, refused {phase.refused}, "
+        f"CPU {phase.cpu_ms_per_update:.2f} ms/update {phase.cpu_ms_per_keystroke:.2f} ms/keystroke, "
+        f"disconnects {len(phase.disconnects)}"
     )
 
 
-def describe(rate: float, phase: Phase) -> str:
-    return (
-        f"    {rate:7.0f}/s offered: {phase.accepted:7.0f}/s accepted, p99 {phase.p99:7.1f} ms, "
-        f"lost {phase.lost}, disconnects {len(phase.disconnects)}"
-    )
-
-
-def search(clients: Clients, scenario: Scenario, log) -> tuple[float, bool]:
-    """The highest accepted updates/s with p99 < 100 ms (doubling steps, then one step between), and
-    whether the top of the ladder passed (the figure is then a lower bound)."""
-    best, failed_at = None, None
+def search(clients: Clients, server: Server, scenario: Scenario, log) -> tuple[Phase | None, bool, Phase]:
+    """The highest keystrokes/s delivered with p99 < 100 ms (doubling steps, then one step between;
+    halving steps down if the start rate already fails), whether the top of the ladder passed (the
+    figure is then a lower bound), and the phase at the CPU reference rate (4 x the start rate, the
+    same offered keystrokes/s for every server, run on its own if the ladder stopped below it)."""
+    best, failed_at, reference = None, None, None
+    reference_rate = scenario.start_rate * 2**CPU_STEP
     rate = scenario.start_rate
-    for _step in range(MAX_STEPS):
-        phase = run_phase(clients, scenario, rate, STEP_SECONDS)
-        if not passes(phase):  # one second chance: a single fsync or scheduling stall is not a limit
-            phase = run_phase(clients, scenario, rate, STEP_SECONDS)
-        log(describe(rate, phase))
+    for step in range(MAX_STEPS):
+        phase = run_phase(clients, server, scenario, rate, STEP_SECONDS)
+        if step == CPU_STEP:
+            reference = phase
+        # A second chance (a third at the start rate, whose failure would end the ladder at once):
+        # on a shared machine a single scheduling stall is not a limit of the server.
+        for _attempt in range(2 if step == 0 else 1):
+            if passes(phase):
+                break
+            phase = run_phase(clients, server, scenario, rate, STEP_SECONDS)
+        log(describe(phase))
         if not passes(phase):
             failed_at = rate
             break
-        best = phase if best is None or phase.accepted > best.accepted else best
+        best = phase if best is None or phase.keystrokes > best.keystrokes else best
         rate *= 2
-    if best is not None and failed_at is not None:
+    if best is None and failed_at is not None:  # the start rate failed: halve it, twice at most
+        for _step in range(DOWN_STEPS):
+            failed_at = rate
+            rate /= 2
+            phase = run_phase(clients, server, scenario, rate, STEP_SECONDS)
+            log(describe(phase))
+            if passes(phase):
+                best = phase
+                break
+    elif best is not None and failed_at is not None:
         middle = (best.offered * failed_at) ** 0.5
-        phase = run_phase(clients, scenario, middle, STEP_SECONDS)
-        log(describe(middle, phase))
-        if passes(phase) and phase.accepted > best.accepted:
+        phase = run_phase(clients, server, scenario, middle, STEP_SECONDS)
+        log(describe(phase))
+        if passes(phase) and phase.keystrokes > best.keystrokes:
             best = phase
-    return (best.accepted if best else 0.0), failed_at is None
+    if reference is None:
+        reference = run_phase(clients, server, scenario, reference_rate, STEP_SECONDS)
+        log(f"  CPU reference step: {describe(reference).strip()}")
+    return best, failed_at is None, reference
 
 
-def run_phase(clients: Clients, scenario: Scenario, rate: float, seconds: float) -> Phase:
-    results = clients.phase(rate / scenario.clients, seconds)
-    return summarise(results, scenario.room_size - 1, rate, seconds)
+def run_phase(clients: Clients, server: Server, scenario: Scenario, rate: float, seconds: float) -> Phase:
+    results, cpu = clients.phase(server, rate / scenario.clients, seconds)
+    return summarise(clients, results, cpu, rate, seconds)
 
 
 def measure(kind: str, scenario: Scenario, database: Path, secret: str, log) -> dict:
     server = Server(kind, database, secret)
     try:
         forum, root, cookies = scenario.rooms[0]
-        asyncio.run(_timed_join(server.url, Member(cookies[0], forum, root)))  # warm up: first-use imports
+        asyncio.run(_timed_join(kind, server.url, Member(cookies[0], forum, root)))  # warm up
         time.sleep(0.3)
         before = server.rss_kb()
         processes = 2 if scenario.clients <= 50 else 4
-        clients = Clients(server.url, scenario, processes)
+        clients = Clients(kind, server.url, scenario, processes)
         if clients.joined != scenario.clients:
-            raise RuntimeError(f"only {clients.joined} of {scenario.clients} clients joined")
+            raise RuntimeError(f"{kind}: only {clients.joined} of {scenario.clients} clients joined")
         time.sleep(1.0)
         kb_per_conn = (server.rss_kb() - before) / scenario.clients
-        latency = run_phase(clients, scenario, LATENCY_RATE, LATENCY_SECONDS)
+        latency = run_phase(clients, server, scenario, LATENCY_RATE, LATENCY_SECONDS)
         log(
-            f"  {kind:5} {scenario.name:6} {kb_per_conn:6.1f} kB/conn, p50 {latency.p50:.1f} ms, p99 {latency.p99:.1f} ms, lost {latency.lost}, disconnects {sorted(set(latency.disconnects))}"
+            f"  {kind:5} {scenario.name:6} {kb_per_conn:6.1f} kB/conn, p50 {latency.p50:.1f} ms, "
+            f"p99 {latency.p99:.1f} ms, lost {latency.lost}, disconnects {sorted(set(latency.disconnects))}"
         )
-        throughput, capped = search(clients, scenario, log)
+        best, capped, reference = search(clients, server, scenario, log)
         clients.stop()
         return {
             "p50": latency.p50,
             "p99": latency.p99,
             "lost": latency.lost,
-            "ups": throughput,
+            "keys": best.keystrokes if best else 0.0,
+            "ups": best.updates if best else 0.0,
+            "best_p99": best.p99 if best else float("inf"),
             "capped": capped,
+            "cpu": reference.cpu_ms_per_update,
+            "cpu_key": reference.cpu_ms_per_keystroke,
+            "cpu_rate": reference.offered,
             "kb": kb_per_conn,
         }
     finally:
         server.stop()
 
 
-def load_time(load_forum: int, database: Path, secret: str, cookie: str) -> float:
-    """Seconds from a fresh server's first `join` of the 50,000-update forum to its acknowledgement."""
-    server = Server("forum", database, secret)
+def load_time(kind: str, load_forum: int, database: Path, secret: str, cookie: str) -> float:
+    """Seconds from a fresh server's first join of the 50,000-update forum to its acknowledgement."""
+    peer_log = OUTPUT / "peer-load.log" if kind == "peer" else None
+    server = Server(kind, database, secret, peer_log)
     try:
-        seconds, reply, doc = asyncio.run(_timed_join(server.url, Member(cookie, load_forum, "hypothesis")))
-        assert reply["ok"] and len(str(doc.get("hypothesis", type=Text))) > 0, reply.get("error")
+        seconds, text = asyncio.run(_timed_join(kind, server.url, Member(cookie, load_forum, "hypothesis")))
+        assert len(text) > 0, f"{kind}: the loaded document is empty"
         return seconds
     finally:
         server.stop()
 
 
-async def _timed_join(url: str, member: Member) -> tuple[float, dict, Doc]:
-    """Connect one client, then time its first `join` until acknowledged."""
-    client = BenchClient(url, member, Recorder())
-    await client.sio.connect(url, namespaces=["/forum"], transports=["websocket"], wait_timeout=30)
-    started = time.monotonic()
-    reply = await client.sio.call("join", {"forum": member.forum, "sv": ""}, namespace="/forum", timeout=60)
+async def _timed_join(kind: str, url: str, member: Member) -> tuple[float, str]:
+    """Connect one client, then time its first join until acknowledged (the peer: until synced)."""
+    if kind == "peer":
+        client = HocuspocusClient(url, member, Recorder())
+        await client.connect()
+        started = time.monotonic()
+        ok = await client.join()
+    else:
+        client = SocketIOClient(url, member, Recorder())
+        await client.sio.connect(url, namespaces=["/forum"], transports=["websocket"], wait_timeout=30)
+        started = time.monotonic()
+        ok = (await client.join()).get("ok")
     seconds = time.monotonic() - started
-    if reply.get("ok"):
-        client.doc.apply_update(base64.b64decode(reply["update"]))
+    text = str(client.doc.get(member.root, type=Text))
     await client.stop()
-    return seconds, reply, client.doc
+    assert ok, f"{kind}: join refused"
+    return seconds, text
 
 
 def machine() -> str:
@@ -413,20 +550,95 @@ def machine() -> str:
         for line in Path("/proc/meminfo").read_text().splitlines()
         if line.startswith("MemTotal")
     )
-    return f"{os.cpu_count()} CPUs ({cpu}), {memory_kb / 1024 / 1024:.1f} GiB memory, Python {platform.python_version()}"
+    node = subprocess.run([NODE, "--version"], capture_output=True, text=True).stdout.strip()
+    return (
+        f"{os.cpu_count()} CPUs ({cpu}), {memory_kb / 1024 / 1024:.1f} GiB memory, "
+        f"Python {platform.python_version()}, Node {node}"
+    )
 
 
 def _loads(loads: tuple) -> str:
-    return " / ".join(f"{value:.1f}" for value in loads)
+    return " / ".join(f"{value:.2f}" for value in loads)
 
 
-def at_least(figures: dict) -> str:
-    """Accepted updates/s; '≥' when the top of the ladder passed (the limit was not reached)."""
-    return f"{'≥ ' if figures['capped'] else ''}{figures['ups']:.0f}"
+def ratio(ours: float, other: float) -> str:
+    if not other or other == float("inf") or ours == float("inf"):
+        return "n/a"
+    return f"{ours / other:.2f}"
 
 
-def ratio(ours: float, bare: float) -> str:
-    return f"{ours / bare:.2f}" if bare else "n/a"
+# What each figure is, how it is printed, and whether more is better.
+METRICS = [
+    ("p50", "p50 ms, keystroke to screen at 20 keystrokes/s", "{:.1f}", False),
+    ("p99", "p99 ms, keystroke to screen at 20 keystrokes/s", "{:.1f}", False),
+    ("keys", "keystrokes/s typed and delivered, p99 < 100 ms", "{:.0f}", True),
+    ("ups", "updates/s acknowledged at that step", "{:.0f}", True),
+    ("cpu", "server CPU ms per update (at 4 x the start rate)", "{:.2f}", False),
+    ("cpu_key", "server CPU ms per keystroke (same step)", "{:.2f}", False),
+    ("kb", "server kB per connected client", "{:.1f}", False),
+]
+
+
+def figure(figures: dict, key: str, form: str) -> str:
+    value = figures[key]
+    text = form.format(value)
+    if key in ("keys", "ups") and figures["capped"]:
+        text = "≥ " + text  # the top of the ladder passed: the limit is higher
+    return text
+
+
+def write_results(figures: dict, loads: dict, seconds: float, load_before: tuple) -> str:
+    forum, bare, peer = figures["forum"], figures["bare"], figures["peer"]
+    lines = [
+        "| scenario | figure | forum | bare relay | peer (Hocuspocus, write-ahead) | forum / bare | forum / peer |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for name in forum:
+        for key, label, form, _more in METRICS:
+            f, b, p = forum[name], bare[name], peer[name]
+            lines.append(
+                f"| {name} | {label} | {figure(f, key, form)} | {figure(b, key, form)} | "
+                f"{figure(p, key, form)} | ×{ratio(f[key], b[key])} | ×{ratio(f[key], p[key])} |"
+            )
+    lines.append(
+        f"| load | s from the first join of a {LOAD_UPDATES:,}-update document until it is acknowledged "
+        f"| {loads['forum']:.3f} | n/a (stores nothing) | {loads['peer']:.3f} | n/a | "
+        f"×{ratio(loads['forum'], loads['peer'])} |"
+    )
+    table = "\n".join(lines)
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    measured = RESULTS.read_text() if RESULTS.exists() else ""
+    notes = measured.split("<!-- notes -->", 1)[1] if "<!-- notes -->" in measured else "\n"
+    RESULTS.write_text(
+        "# Benchmark results (`make bench`)\n\n"
+        f"- Date: {stamp}; whole run {seconds:.0f} s\n"
+        f"- Machine: {machine()}; load average (1, 5, 15 min) {_loads(load_before)} at the start, "
+        f"{_loads(os.getloadavg())} at the end (other work on the machine competes for the same cores)\n"
+        "- **forum**: `python wsgi.py` (eventlet, one process), embedded default (SQLite, WAL, "
+        "synchronous=FULL); every update checked, persisted, audited and applied before it is "
+        "acknowledged and relayed. **bare relay**: `bench/relay.py` (python-socketio on eventlet, "
+        "TCP_NODELAY, gc.freeze; join and relay only, no sessions, no persistence). **peer**: Hocuspocus "
+        "3.4 (`bench/peer/server.mjs`, Node) with a write-ahead hook: every update appended to a log "
+        "file and fdatasync'd (group commit) before Hocuspocus applies, relays and acknowledges it.\n"
+        "- Clients: asyncio clients in 2 (≤ 50 clients) or 4 separate processes on the same machine, "
+        "each with a pycrdt document, typing one character per keystroke with flow control: at most "
+        "one update in flight per client, keystrokes typed meanwhile merged (`pycrdt.merge_updates`) "
+        "and sent when the acknowledgement arrives. Socket.IO (python-socketio) to forum and bare relay, "
+        "the Hocuspocus protocol (aiohttp websocket) to the peer; the peer also echoes each update to "
+        "its sender. Latency: from typing a character until the last other client in its room has "
+        f"applied an update carrying it; {LATENCY_RATE:.0f} keystrokes/s in all for "
+        f"{LATENCY_SECONDS:.0f} s. Throughput: steps of {STEP_SECONDS} s doubling from a start rate "
+        "(a failed step is run once more, the first step twice more), then one step between the last pass "
+        "and the first failure, or halving steps from the start rate when it fails "
+        f"(≥: the top step passed, so the limit is higher); a step passes with p99 < {P99_LIMIT_MS:.0f} ms, "
+        "nothing refused and ≤ 0.5% of keystrokes undelivered. Server CPU: user + system time of the "
+        "server process (all threads) from /proc/<pid>/stat over the step at 4 x the start rate "
+        "(the same offered keystrokes/s for all three), per acknowledged update and per keystroke. "
+        "Memory: server RSS after all clients joined minus before, per client.\n\n"
+        f"{table}\n\n"
+        f"<!-- notes -->{notes}"
+    )
+    return table
 
 
 def main() -> None:
@@ -447,78 +659,51 @@ def main() -> None:
     def log(message: str) -> None:
         print(f"[{time.monotonic() - began:4.0f} s] {message}", flush=True)
 
-    log(f"machine: {machine()}")
-    figures: dict[str, dict[str, dict]] = {"forum": {}, "bare": {}}
+    log(f"machine: {machine()}; load average {_loads(load_before)}")
+    figures: dict[str, dict[str, dict]] = {kind: {} for kind in KINDS}
     only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None  # while developing
+    kinds = sys.argv[sys.argv.index("--kinds") + 1].split(",") if "--kinds" in sys.argv else KINDS
     for scenario in scenarios:
         if only and scenario.name != only:
             continue
-        for kind in ("forum", "bare"):
+        for kind in kinds:
             figures[kind][scenario.name] = measure(kind, scenario, database, secret, log)
-    load_s = load_time(load_forum, database, secret, scenarios[0].rooms[0][2][0])
-    log(f"  load of a forum with {LOAD_UPDATES} updates: {load_s:.3f} s (first join until acknowledged)")
     if only:
         return  # a partial run while developing: bench/results.md keeps the last whole run
-    report = write_results(figures, load_s, time.monotonic() - began, load_before)
+    loads = {}
+    for kind in ("forum", "peer"):
+        loads[kind] = load_time(kind, load_forum, database, secret, scenarios[0].rooms[0][2][0])
+        log(f"  {kind} load of a document with {LOAD_UPDATES} updates: {loads[kind]:.3f} s")
+    if kinds != KINDS:
+        return  # a partial run while developing: bench/results.md keeps the last whole run
+    report = write_results(figures, loads, time.monotonic() - began, load_before)
     print(report, flush=True)
-    forum, bare = figures["forum"], figures["bare"]
+    forum, bare, peer = figures["forum"], figures["bare"], figures["peer"]
     keys = {
-        "p50_ms_50": f"{forum['1x50']['p50']:.1f}",
         "p99_ms_50": f"{forum['1x50']['p99']:.1f}",
-        "p99_ms_10": f"{forum['1x10']['p99']:.1f}",
-        "p99_ms_200": f"{forum['1x200']['p99']:.1f}",
-        "p99_ms_20x10": f"{forum['20x10']['p99']:.1f}",
-        "updates_per_s_20x10": f"{forum['20x10']['ups']:.0f}",
-        "bare_updates_per_s_20x10": f"{bare['20x10']['ups']:.0f}",
-        "ratio_vs_bare_20x10": ratio(forum["20x10"]["ups"], bare["20x10"]["ups"]),
+        "p99_ratio_vs_bare_50": ratio(forum["1x50"]["p99"], bare["1x50"]["p99"]),
+        "p99_ratio_vs_peer_50": ratio(forum["1x50"]["p99"], peer["1x50"]["p99"]),
+        "keystrokes_per_s_20x10": f"{forum['20x10']['keys']:.0f}",
+        "bare_keystrokes_per_s_20x10": f"{bare['20x10']['keys']:.0f}",
+        "peer_keystrokes_per_s_20x10": f"{peer['20x10']['keys']:.0f}",
+        "ratio_vs_bare_20x10": ratio(forum["20x10"]["keys"], bare["20x10"]["keys"]),
+        "ratio_vs_peer_20x10": ratio(forum["20x10"]["keys"], peer["20x10"]["keys"]),
+        "cpu_ms_per_update_20x10": f"{forum['20x10']['cpu']:.2f}",
+        "bare_cpu_ms_per_update_20x10": f"{bare['20x10']['cpu']:.2f}",
+        "peer_cpu_ms_per_update_20x10": f"{peer['20x10']['cpu']:.2f}",
+        "cpu_ratio_vs_bare_20x10": ratio(forum["20x10"]["cpu"], bare["20x10"]["cpu"]),
+        "cpu_ratio_vs_peer_20x10": ratio(forum["20x10"]["cpu"], peer["20x10"]["cpu"]),
         "kb_per_conn": f"{forum['1x200']['kb']:.1f}",
-        "load_s_50k": f"{load_s:.3f}",
+        "kb_ratio_vs_bare": ratio(forum["1x200"]["kb"], bare["1x200"]["kb"]),
+        "kb_ratio_vs_peer": ratio(forum["1x200"]["kb"], peer["1x200"]["kb"]),
+        "load_s_50k": f"{loads['forum']:.3f}",
+        "peer_load_s_50k": f"{loads['peer']:.3f}",
+        "load_ratio_vs_peer": ratio(loads["forum"], loads["peer"]),
         "seconds": f"{time.monotonic() - began:.0f}",
+        "loadavg_start": "/".join(f"{value:.2f}" for value in load_before),
+        "loadavg_end": "/".join(f"{value:.2f}" for value in os.getloadavg()),
     }
     print(" ".join(f"{key}={value}" for key, value in keys.items()), flush=True)
-
-
-def write_results(figures: dict, load_s: float, seconds: float, load_before: tuple) -> str:
-    forum, bare = figures["forum"], figures["bare"]
-    lines = [
-        "| scenario | p50 ms (bare, ratio) | p99 ms (bare, ratio) | accepted updates/s at p99 < 100 ms (bare, ratio) | kB per client (bare, ratio) |",
-        "| --- | --- | --- | --- | --- |",
-    ]
-    for name in forum:
-        f, b = forum[name], bare[name]
-        lines.append(
-            f"| {name} | {f['p50']:.1f} ({b['p50']:.1f}, ×{ratio(f['p50'], b['p50'])}) "
-            f"| {f['p99']:.1f} ({b['p99']:.1f}, ×{ratio(f['p99'], b['p99'])}) "
-            f"| {at_least(f)} ({at_least(b)}, ×{ratio(f['ups'], b['ups'])}) "
-            f"| {f['kb']:.1f} ({b['kb']:.1f}, ×{ratio(f['kb'], b['kb'])}) |"
-        )
-    table = "\n".join(lines)
-    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    measured = RESULTS.read_text() if RESULTS.exists() else ""
-    notes = measured.split("<!-- notes -->", 1)[1] if "<!-- notes -->" in measured else "\n"
-    RESULTS.write_text(
-        "# Benchmark results (`make bench`)\n\n"
-        f"- Date: {stamp}; whole run {seconds:.0f} s\n"
-        f"- Machine: {machine()}; load average (1, 5, 15 min) {_loads(load_before)} at the start, "
-        f"{_loads(os.getloadavg())} at the end (other work on the machine competes for the same cores)\n"
-        "- Forum server: `python wsgi.py` (eventlet, one process), embedded default (SQLite, WAL, "
-        "synchronous=FULL); every update checked, persisted, audited and applied before it is "
-        "acknowledged and relayed. Baseline: `bench/relay.py` (python-socketio on eventlet, TCP_NODELAY, "
-        "gc.freeze; join and relay only, no sessions, no persistence).\n"
-        f"- Clients: asyncio python-socketio clients in 2 (≤ 50 clients) or 4 separate processes on the "
-        f"same machine, each with a pycrdt document, typing one character per update. Latency: "
-        f"{LATENCY_RATE:.0f} updates/s in all for {LATENCY_SECONDS:.0f} s, from sending an update until the last "
-        f"other client in its room has applied it. Throughput: steps of {STEP_SECONDS} s doubling from a "
-        f"start rate (a failed step is run once more), then one step between the last pass and the first "
-        f"failure (≥: the top step passed, so the limit is higher); a step passes with "
-        f"p99 < {P99_LIMIT_MS:.0f} ms, ≥ 95% acknowledged and ≤ 0.5% undelivered. Memory: server RSS after "
-        f"all clients joined minus before, per client.\n\n"
-        f"{table}\n\n"
-        f"Load of a forum whose log holds {LOAD_UPDATES:,} updates (no snapshot) on a fresh server, "
-        f"first `join` sent until acknowledged: **{load_s:.3f} s**.\n\n"
-        f"<!-- notes -->{notes}"
-    )
-    return table
 
 
 if __name__ == "__main__":

@@ -1,0 +1,93 @@
+"""Where the forum server's time goes: py-spy over one fixed-rate phase of 20 rooms of 10.
+
+    python -m bench.profile [RATE [SECONDS [KIND]]]     (defaults: 160 keystrokes/s, 8 s, forum)
+
+Seeds a fresh database as `make bench` does, starts the server and the flow-controlled clients,
+and records the server with py-spy (200 Hz, raw folded stacks in bench/output/profile-KIND.txt)
+during the phase; then prints the share of samples under the functions that matter. py-spy is not
+a project dependency: put it on PATH or name it in PY_SPY (e.g. a separate venv's bin/py-spy).
+"""
+
+import collections
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+import time
+
+from bench.run import OUTPUT, Clients, Server, bench_app, describe, seed, summarise
+
+# (label, pattern matched against a folded stack) — inclusive shares of the samples
+PARTS = [
+    ("group commit: write_batch", r"write_batch \(forum/"),
+    ("  claim: conditional write on the forum row", r"(_claimed|_claim|Room\.claim) \(forum/"),
+    ("  the authors' roles, the forum's state", r"(_writable|writing_refusals) \(forum/"),
+    ("  stage: apply to the document, rows", r"(Room\.stage|_stage) \(forum/"),
+    ("  audit rows", r"record_many \(forum/services/audit"),
+    ("  SQLite commit (and its fsync)", r"do_commit \(sqlalchemy"),
+    ("session check per update", r"session_user_id \(forum/"),
+    ("Flask request context per event", r"RequestContext\.(push|pop) \(flask/ctx"),
+    ("Flask app context per event", r"AppContext\.(push|pop) \(flask/ctx"),
+    ("frames out (socket send)", r"GreenSocket\.(_send_loop|send) \(eventlet"),
+    ("pycrdt", r"pycrdt"),
+    ("SQLAlchemy, anywhere", r"sqlalchemy/"),
+]
+
+
+def summary(path: str) -> str:
+    total = 0
+    shares: collections.Counter = collections.Counter()
+    for line in open(path):  # noqa: SIM115, PTH123 - read once
+        stack, _, count = line.rstrip().rpartition(" ")
+        total += int(count)
+        for label, pattern in PARTS:
+            if re.search(pattern, stack):
+                shares[label] += int(count)
+    lines = [f"{total} samples (non-idle)"]
+    lines += [f"{label:44} {100 * shares[label] / max(total, 1):5.1f} %" for label, _ in PARTS]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    rate = float(sys.argv[1]) if len(sys.argv) > 1 else 160.0
+    seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 8.0
+    kind = sys.argv[3] if len(sys.argv) > 3 else "forum"
+    py_spy = os.environ.get("PY_SPY") or shutil.which("py-spy")
+    if not py_spy:
+        sys.exit("py-spy not found: put it on PATH or set PY_SPY")
+    shutil.rmtree(OUTPUT, ignore_errors=True)
+    (OUTPUT / "instance").mkdir(parents=True)
+    secret = secrets.token_hex(32)
+    database = OUTPUT / "bench.db"
+    app = bench_app(database, secret)
+    with app.app_context():
+        scenarios, _load_forum = seed(app)
+        from forum.extensions import db
+
+        db.engine.dispose()
+    scenario = next(s for s in scenarios if s.name == "20x10")
+    output = OUTPUT / f"profile-{kind}.txt"
+    server = Server(kind, database, secret)
+    try:
+        clients = Clients(kind, server.url, scenario, 4)
+        time.sleep(1.0)
+        spy = subprocess.Popen(  # noqa: S603 - a local tool
+            [py_spy, "record", "-p", str(server.process.pid), "-r", "200", "-d", str(int(seconds) + 1)]
+            + ["-f", "raw", "-o", str(output), "--nonblocking"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(0.5)
+        results, cpu = clients.phase(server, rate / scenario.clients, seconds)
+        print(describe(summarise(clients, results, cpu, rate, seconds)))
+        spy.wait()
+        clients.stop()
+    finally:
+        server.stop()
+    print(summary(str(output)))
+
+
+if __name__ == "__main__":
+    main()
