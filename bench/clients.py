@@ -32,6 +32,8 @@ import aiohttp
 import socketio
 from pycrdt import Doc, Text, merge_updates
 
+from bench.ydecode import Reader
+
 NAMESPACE = "/forum"
 CONNECT_AT_ONCE = 20
 
@@ -214,26 +216,6 @@ def _bytes(data: bytes) -> bytes:
     return _uint(len(data)) + data
 
 
-class _Reader:
-    def __init__(self, data: bytes):
-        self.data, self.pos = data, 0
-
-    def uint(self) -> int:
-        result, shift = 0, 0
-        while True:
-            value = self.data[self.pos]
-            self.pos += 1
-            result |= (value & 0x7F) << shift
-            if value < 0x80:
-                return result
-            shift += 7
-
-    def bytes(self) -> bytes:
-        length = self.uint()
-        start, self.pos = self.pos, self.pos + length
-        return self.data[start : self.pos]
-
-
 def document_name(member: Member) -> str:
     return f"forum-{member.forum}"
 
@@ -291,7 +273,7 @@ class HocuspocusClient(BenchClient):
         self.recorder.result.disconnects.append(f"closed {self.ws.close_code}")
 
     async def _handle(self, data: bytes) -> None:
-        reader = _Reader(data)
+        reader = Reader(data)
         reader.bytes()  # the document name: one document per connection here
         kind = reader.uint()
         if kind in (SYNC, SYNC_REPLY):

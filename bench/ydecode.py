@@ -13,7 +13,9 @@ one-off contents of a type's creation); anything else raises ValueError.
 BIT6, BIT7, BIT8 = 0x20, 0x40, 0x80
 
 
-class _Reader:
+class Reader:
+    """lib0 decoding: bytes, variable-length unsigned integers, length-prefixed strings and bytes."""
+
     def __init__(self, data: bytes):
         self.data = data
         self.pos = 0
@@ -33,6 +35,11 @@ class _Reader:
                 return result
             shift += 7
 
+    def bytes(self) -> bytes:
+        length = self.uint()
+        start, self.pos = self.pos, self.pos + length
+        return self.data[start : self.pos]
+
     def string(self) -> str:
         length = self.uint()
         start, self.pos = self.pos, self.pos + length
@@ -45,7 +52,7 @@ def _utf16_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def _content_length(reader: _Reader, ref: int) -> int:
+def _content_length(reader: Reader, ref: int) -> int:
     if ref == 1:  # Deleted
         return reader.uint()
     if ref == 4:  # String
@@ -75,7 +82,7 @@ def _content_length(reader: _Reader, ref: int) -> int:
 
 def end_clocks(update: bytes) -> dict[int, int]:
     """{client id: the clock after its last struct in the update} for a Yjs v1 update."""
-    reader = _Reader(update)
+    reader = Reader(update)
     ends: dict[int, int] = {}
     for _ in range(reader.uint()):
         structs = reader.uint()
