@@ -4,8 +4,10 @@ import shutil
 from collections.abc import Iterator
 
 import pytest
+from flask import has_app_context
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from forum.extensions import db
 from tests.conftest import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
@@ -73,6 +75,8 @@ class Browsers:
 
 def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
     """Fill in and send the sign-in form, and wait to land on a signed-in page."""
+    if has_app_context():
+        db.session.commit()  # what the test set up is stored before the server reads it
     page.goto("/login")
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password").fill(password)

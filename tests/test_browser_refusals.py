@@ -10,6 +10,7 @@ from sqlalchemy import select
 from forum.extensions import db
 from forum.models import DocumentUpdate
 from forum.services.forums import add_participant
+from forum.unit_of_work import unit_of_work
 from tests.browser import Browsers, chromium_fixture, entry_box, open_room, room_status  # noqa: F401
 from tests.conftest import LiveServer
 from tests.test_acknowledged_edits import stored_text
@@ -70,7 +71,8 @@ def test_text_refused_after_a_role_change_is_kept_in_a_notice_and_gone_from_the_
     saved(nurse)
     entry_id = int(box.get_attribute("data-entry"))
 
-    add_participant(forum.id, NURSE, "observer")  # as the chair's Manage page would, mid-sentence
+    with unit_of_work():  # as the chair's Manage page would, mid-sentence
+        add_participant(forum.id, NURSE, "observer")
     nurse.keyboard.insert_text(" REFUSED WORDS")  # one edit (a paste, or keys typed while one is in flight)
 
     problem = nurse.get_by_role("alert")
@@ -88,3 +90,49 @@ def test_text_refused_after_a_role_change_is_kept_in_a_notice_and_gone_from_the_
     expect(entry_box(chair, 1, "Protective")).to_have_value("Grandmother visits.")
     expect(kept.first).to_have_value("Grandmother visits. REFUSED WORDS")
     assert stored_text(forum.id, f"entry:{entry_id}") == "Grandmother visits."
+
+
+@pytest.fixture
+def limited(app, chromium, database_path, tmp_path):
+    """Browsers against a server that allows 10 events a second in bursts of 20 (a quarter of the
+    default): a client sending one update per keystroke at 20 a second is refused."""
+    instance = tmp_path / "limited"
+    instance.mkdir()
+    env = {"SOCKET_EVENTS_PER_SECOND": "10", "SOCKET_EVENTS_BURST": "20"}
+    server = LiveServer(database_path, instance, env=env).start()
+    opened = Browsers(chromium, server.url)
+    yield opened
+    opened.close()
+    server.stop()
+    assert not [e for e in opened.console_errors if "pageerror" in e], opened.console_errors
+
+
+def test_typing_20_characters_a_second_on_a_slow_connection_is_never_rate_limited(limited, forum):  # noqa: F811
+    """Issue 19: 10 s of typing at 20 characters a second over an emulated slow link: updates leave
+    one at a time and at most every 150 ms, merged, so the server never answers rate_limited and
+    nothing is lost."""
+    nurse = limited.signed_in(NURSE)
+    received, sent = [], []
+
+    def watch(socket) -> None:
+        socket.on("framereceived", lambda payload: received.append(payload))
+        socket.on("framesent", lambda payload: sent.append(payload))
+
+    nurse.on("websocket", watch)
+    open_room(nurse, forum.path)
+    network = nurse.context.new_cdp_session(nurse)
+    network.send("Network.enable")
+    network.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 150, "downloadThroughput": 64_000, "uploadThroughput": 32_000},
+    )
+    box = add_entry(nurse, "Presenting")
+    typed = ("Nan visits on Mondays; J is late on Tuesdays. " * 5)[:200]
+    box.press_sequentially(typed, delay=50, timeout=30_000)  # 20 characters a second, for 10 s
+    saved(nurse)
+    entry_id = int(box.get_attribute("data-entry"))
+    assert stored_text(forum.id, f"entry:{entry_id}") == typed
+    refusals = [frame for frame in received if isinstance(frame, str) and '"rate_limited"' in frame]
+    assert not refusals, f"{len(refusals)} refused rate_limited"
+    updates = [frame for frame in sent if isinstance(frame, str) and '["update",' in frame[:24]]
+    assert 0 < len(updates) < len(typed) / 2, f"{len(updates)} updates for {len(typed)} keys"

@@ -21,6 +21,10 @@ const RETRY_MS = 1500
 const RETRY_MAX_MS = 15000
 const SYNC_INTERVAL_MS = 5000 // re-sync by state vector: what reached the server by another way arrives
 const FOCUS_SETTLE_MS = 150
+// Updates leave at most this often: a keystroke after a pause goes at once, the keys of a fast typist
+// within it travel together, so a quick network and server (acks back within milliseconds) still
+// see a few updates a second, well under the server's event limit.
+const SEND_EVERY_MS = 150
 // Refusals that pass: the change is sent again (merged with what was typed since), never dropped.
 const TRANSIENT = new Set(['rate_limited', 'server_error', 'unavailable'])
 // Refusals that ask for a sync: join again, which sends everything the server lacks.
@@ -55,6 +59,8 @@ export class LiveRoom {
     this.stage = root.dataset.stage
     this.generation = 0
     this.inflight = null // the one update waiting for its acknowledgement: { entries }
+    this.lastSentAt = 0 // Date.now() of the last update sent (see SEND_EVERY_MS)
+    this.spacing = null // the timer that sends what waits once SEND_EVERY_MS has passed
     this.outbox = [] // local updates typed since, sent merged when the one in flight is answered
     this.outboxEntries = new Set() // the binding keys they touched
     this.retryDelay = RETRY_MS
@@ -293,7 +299,12 @@ export class LiveRoom {
   // One update in flight: what is typed meanwhile waits and goes as one merged update, so fast
   // typing sends a few updates a second, not one per key (and is not rate limited).
   flush () {
-    if (!this.joined || this.inflight || !this.outbox.length || this.retryTimer) return
+    if (!this.joined || this.inflight || !this.outbox.length || this.retryTimer || this.spacing) return
+    const wait = this.lastSentAt + SEND_EVERY_MS - Date.now()
+    if (wait > 0) {
+      this.spacing = setTimeout(() => { this.spacing = null; this.flush() }, wait)
+      return
+    }
     const update = this.outbox.length === 1 ? this.outbox[0] : Y.mergeUpdates(this.outbox)
     const entries = [...this.outboxEntries]
     this.outbox = []
@@ -304,6 +315,7 @@ export class LiveRoom {
   send (update, entries) {
     const generation = this.generation
     this.inflight = { entries }
+    this.lastSentAt = Date.now()
     this.socket.timeout(ACK_TIMEOUT_MS).emit('update', { forum: this.forumId, update: toBase64(update) }, (timeout, ack) => {
       if (generation !== this.generation) return // the re-join sync covers it
       this.inflight = null
