@@ -90,6 +90,7 @@ def _seed(people: People) -> dict:
     people.user(OUTSIDER, agency="Housing", name="Oli Outsider")
     _invitation, ids["invitation"] = invite(live.id, NEWCOMER, "contributor", chair)
     ids["password_link"] = issue_password_link(find_user(OUTSIDER).id, find_user(ADMIN))
+    db.session.commit()  # set-up is stored, as the edge would store it
     return ids
 
 
@@ -347,4 +348,5 @@ def people_for_join(site) -> str:
         _invitation, site.ids["join_invitation"] = invite(
             site.ids["live"], OUTSIDER, "observer", find_user(CHAIR)
         )
+        db.session.commit()  # the server reads it
     return OUTSIDER

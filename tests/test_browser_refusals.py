@@ -71,6 +71,7 @@ def test_text_refused_after_a_role_change_is_kept_in_a_notice_and_gone_from_the_
     entry_id = int(box.get_attribute("data-entry"))
 
     add_participant(forum.id, NURSE, "observer")  # as the chair's Manage page would, mid-sentence
+    db.session.commit()
     nurse.keyboard.insert_text(" REFUSED WORDS")  # one edit (a paste, or keys typed while one is in flight)
 
     problem = nurse.get_by_role("alert")
