@@ -48,6 +48,8 @@ class Browsers:
         self.console_errors: list[str] = []
 
     def page(self, viewport=None) -> Page:
+        if has_app_context():
+            db.session.commit()  # what the test set up is stored before the server reads it
         context = self.chromium.new_context(
             base_url=self.base_url, viewport=viewport or {"width": 1280, "height": 900}
         )

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from flask import g
+from flask import g, has_app_context
 
 from config import TestingConfig
 from forum import create_app
@@ -168,6 +168,8 @@ class LiveServer:
         return env
 
     def start(self) -> "LiveServer":
+        if has_app_context():
+            db.session.commit()  # what the test set up is stored before the server reads it
         log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child process
         self.process = subprocess.Popen(
             [sys.executable, "wsgi.py"], cwd=ROOT, env=self.environment(), stdout=log, stderr=log
@@ -195,7 +197,8 @@ class LiveServer:
 
     def session(self, email: str, password: str = PASSWORD) -> requests.Session:
         """A requests session signed in through the real sign-in form."""
-        db.session.commit()  # what the test set up is stored before the server reads it
+        if has_app_context():
+            db.session.commit()  # what the test set up is stored before the server reads it
         http = requests.Session()
         page = http.get(self.url + "/login", timeout=10)
         token = csrf_token_from(page.text)

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 import requests
+from flask import has_app_context
 
 from forum.extensions import db
 from tests.conftest import LiveServer, People, csrf_token_from, make_app
@@ -27,7 +28,8 @@ def module_app(migrated_database, tmp_path_factory):
 
 def start_server(app, tmp_path_factory, env: dict | None = None) -> LiveServer:
     """A real eventlet server on the app's database (env: extra configuration)."""
-    db.session.commit()  # what the test set up is stored before the server reads it
+    if has_app_context():
+        db.session.commit()  # what the test set up is stored before the server reads it
     instance = tmp_path_factory.mktemp("security-instance")
     return LiveServer(app.config["DATABASE_PATH"], instance, env=env).start()
 

@@ -348,4 +348,5 @@ def people_for_join(site) -> str:
         _invitation, site.ids["join_invitation"] = invite(
             site.ids["live"], OUTSIDER, "observer", find_user(CHAIR)
         )
+        db.session.commit()  # the server reads it
     return OUTSIDER

@@ -218,6 +218,7 @@ def test_an_observer_who_only_watches_stays_signed_in_and_a_hidden_page_idles_ou
     try:
         observer = open_room(browsers.signed_in(OBSERVER), f"/forums/{setup.forum_id}")
         add_entry(setup.forum_id, setup.nurse, "protective")
+        db.session.commit()
         observer.wait_for_timeout(80_000)  # longer than SESSION_IDLE_MINUTES, without a key or a click
         expect(observer).to_have_url(re.compile(f"/forums/{setup.forum_id}$"))
         expect(observer.locator("[data-status]")).to_have_text("Saved")

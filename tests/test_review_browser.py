@@ -62,6 +62,7 @@ def test_reopen_review_lock_version_two_and_compare(browsers, people):
     accept_lead(fid, nurse)
     for email in (CHAIR, HEALTH, SCHOOL):
         set_stance(fid, find_user(email), "agree", None)
+    db.session.commit()
 
     # The chair locks version 2 in the room and follows it to the comparison.
     open_room(chair, f"/forums/{fid}")
