@@ -100,7 +100,8 @@ def seed(app) -> tuple[list[Scenario], int]:
     from forum.models import User
     from forum.services.accounts import create_agency
     from forum.services.entries import add_entry
-    from forum.services.forums import add_participant, create_forum
+    from forum.services.forums import add_participant
+    from forum.services.scheduling import create_forum
     from forum.services.templates import DEFAULT_TEMPLATE
 
     upgrade(directory=str(ROOT / "migrations"))

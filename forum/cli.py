@@ -10,8 +10,9 @@ from flask.cli import AppGroup
 from forum.services import ServiceError
 from forum.services.accounts import create_agency, create_user, find_agency
 from forum.services.administration import current_template
-from forum.services.forums import add_participant, create_forum
+from forum.services.forums import add_participant
 from forum.services.invitations import invite
+from forum.services.scheduling import create_forum
 from forum.unit_of_work import unit_of_work
 
 agency_cli = AppGroup("agency", help="Manage agencies.")

@@ -18,7 +18,8 @@ from config import TestingConfig
 from forum import create_app
 from forum.extensions import db
 from forum.services.accounts import create_agency, create_user, find_agency
-from forum.services.forums import add_participant, create_forum
+from forum.services.forums import add_participant
+from forum.services.scheduling import create_forum
 from forum.services.templates import DEFAULT_TEMPLATE
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -137,3 +137,31 @@ def test_forum_add_participant_refusals(runner, people, forum_id, email, role, m
     assert result.exit_code == 1 and message in result.output
     assert len(result.output.strip().splitlines()) == 1
     assert counts() == before
+
+
+def test_a_role_changed_from_the_command_line_reaches_the_room_as_from_the_manage_page(runner, people):
+    """One rule for a participant's role (issue 15): `flask forum add-participant` changing a role
+    tells the live room, once stored, exactly as the Manage page does (it used not to)."""
+    from forum.services.signals import participation_changed
+
+    people.user("chair@example.org")
+    people.user("school@example.org", agency="School")
+    forum = people.forum("RF-1", **{"school@example.org": "contributor"})
+    school = find_user("school@example.org")
+    heard = []
+
+    def told(_sender, **fields):
+        stored = db.session.scalar(
+            select(Participant.role).where(Participant.forum_id == forum.id, Participant.user_id == school.id)
+        )
+        heard.append((fields, stored.value))
+
+    participation_changed.connect(told)
+    try:
+        result = runner.invoke(
+            args=["forum", "add-participant", str(forum.id), "school@example.org", "--role", "observer"]
+        )
+    finally:
+        participation_changed.disconnect(told)
+    assert result.exit_code == 0, result.output
+    assert heard == [({"forum_id": forum.id, "user_id": school.id, "role": "observer"}, "observer")]

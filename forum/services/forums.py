@@ -9,6 +9,7 @@ from forum.models import Forum, ForumRole, Participant
 from forum.services import ServiceError
 from forum.services.accounts import find_user
 from forum.services.audit import record
+from forum.services.signals import participation_changed, send_after_commit
 
 REFERENCE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,63}$")
 NOT_A_PARTICIPANT = "You are not a participant of this forum."
@@ -31,29 +32,6 @@ def get_forum(forum_id: int) -> Forum:
     return forum
 
 
-def create_forum(reference: str, title: str, chair_email: str, template: dict, actor_id=None) -> Forum:
-    """Create a forum with its chair, keeping a copy of the formulation template."""
-    reference = reference.strip()
-    title = " ".join(title.split())
-    if not REFERENCE_PATTERN.match(reference):
-        raise ServiceError(
-            "Reference must be 1-64 letters, digits or / _ . - and start with a letter or digit."
-        )
-    if not title or len(title) > 200:
-        raise ServiceError("Title must be between 1 and 200 characters.")
-    if db.session.scalar(select(Forum).where(Forum.reference == reference)):
-        raise ServiceError(f"A forum with reference {reference} already exists.")
-    chair = find_user(chair_email)
-    if chair is None or not chair.active:
-        raise ServiceError(f"Unknown user {chair_email!r}.")
-    forum = Forum(reference=reference, title=title, template=template)
-    forum.participants.append(Participant(user=chair, role=ForumRole.CHAIR))
-    db.session.add(forum)
-    db.session.flush()
-    record("forum.create", actor_id=actor_id, forum_id=forum.id, chair_id=chair.id)
-    return forum
-
-
 def add_participant(forum_id: int, email: str, role: str, actor_id=None) -> Participant:
     """Add a user to a forum with a role, or change the role they already have."""
     forum_role = parse_role(role)
@@ -65,13 +43,31 @@ def add_participant(forum_id: int, email: str, role: str, actor_id=None) -> Part
     if participant is None:
         participant = Participant(forum_id=forum.id, user_id=user.id, role=forum_role)
         db.session.add(participant)
-    else:
-        if participant.role == ForumRole.CHAIR and forum_role != ForumRole.CHAIR:
-            keeps_a_chair(forum, participant)  # the same rule as the Manage page's
-        participant.role = forum_role
+        record(
+            "forum.participant_set",
+            actor_id=actor_id,
+            forum_id=forum.id,
+            user_id=user.id,
+            role=forum_role.value,
+        )
+        return participant
+    return change_role(forum, participant, forum_role, actor_id)
+
+
+def change_role(forum: Forum, participant: Participant, role: ForumRole, actor_id: int | None) -> Participant:
+    """Give a participant another role (the one rule for the Manage page and `flask forum
+    add-participant`): a forum keeps a chair; audited; their open sockets are told once it is stored."""
+    if participant.role == ForumRole.CHAIR and role != ForumRole.CHAIR:
+        keeps_a_chair(forum, participant)
+    participant.role = role
     record(
-        "forum.participant_set", actor_id=actor_id, forum_id=forum.id, user_id=user.id, role=forum_role.value
+        "forum.participant_set",
+        actor_id=actor_id,
+        forum_id=forum.id,
+        user_id=participant.user_id,
+        role=role.value,
     )
+    send_after_commit(participation_changed, forum_id=forum.id, user_id=participant.user_id, role=role.value)
     return participant
 
 

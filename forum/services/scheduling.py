@@ -10,9 +10,10 @@ from forum.extensions import db
 from forum.models import Forum, ForumRole, Participant, Stage, User
 from forum.models.version import PlanVersion
 from forum.services import ServiceError
+from forum.services.accounts import find_user
 from forum.services.administration import get_agency
 from forum.services.audit import record
-from forum.services.forums import REFERENCE_PATTERN, get_forum, keeps_a_chair, parse_role
+from forum.services.forums import REFERENCE_PATTERN, change_role, get_forum, keeps_a_chair, parse_role
 from forum.services.signals import participation_changed, send_after_commit
 
 
@@ -40,8 +41,13 @@ def schedule_forum(
     presenting_agency_id: int | None,
     chair: User,
     template: dict,
+    *,
+    by_chair: bool = True,
+    actor_id: int | None = None,
 ) -> Forum:
-    """Create a forum chaired by `chair`, keeping its own copy of the formulation template."""
+    """Create a forum chaired by `chair`, keeping its own copy of the formulation template: the one
+    forum creation (the Manage page, `flask forum create`, the demo). Audited as the chair's act, or,
+    with by_chair=False, as `actor_id`'s (None: the command line)."""
     reference = (reference or "").strip()
     if not REFERENCE_PATTERN.match(reference):
         raise ServiceError(
@@ -50,6 +56,8 @@ def schedule_forum(
         )
     if db.session.scalar(select(Forum.id).where(Forum.reference == reference)):
         raise ServiceError(f"A forum with reference {reference} already exists.", "reference")
+    if not chair.active:
+        raise ServiceError(f"{chair.email} cannot chair a forum: the account is deactivated.", "chair")
     title, presenting_agency_id = _details(title, presenting_agency_id)
     forum = Forum(
         reference=reference,
@@ -61,8 +69,16 @@ def schedule_forum(
     forum.participants.append(Participant(user_id=chair.id, role=ForumRole.CHAIR))
     db.session.add(forum)
     db.session.flush()
-    record("forum.create", actor_id=chair.id, forum_id=forum.id, chair_id=chair.id)
+    record("forum.create", actor_id=chair.id if by_chair else actor_id, forum_id=forum.id, chair_id=chair.id)
     return forum
+
+
+def create_forum(reference: str, title: str, chair_email: str, template: dict, actor_id=None) -> Forum:
+    """schedule_forum for the command line: the chair named by email, no date yet."""
+    chair = find_user(chair_email)
+    if chair is None or not chair.active:
+        raise ServiceError(f"Unknown user {chair_email!r}.")
+    return schedule_forum(reference, title, None, None, chair, template, by_chair=False, actor_id=actor_id)
 
 
 def update_forum(
@@ -88,22 +104,7 @@ def _participant(forum: Forum, participant_id: int) -> Participant:
 def set_role(forum_id: int, actor: User, participant_id: int, role: str) -> Participant:
     """Change a participant's role, before or during the forum."""
     forum = managed_forum(forum_id, actor)
-    participant = _participant(forum, participant_id)
-    new_role = parse_role(role)
-    if participant.role == ForumRole.CHAIR and new_role != ForumRole.CHAIR:
-        keeps_a_chair(forum, participant)
-    participant.role = new_role
-    record(
-        "forum.participant_set",
-        actor_id=actor.id,
-        forum_id=forum.id,
-        user_id=participant.user_id,
-        role=new_role.value,
-    )
-    send_after_commit(
-        participation_changed, forum_id=forum.id, user_id=participant.user_id, role=new_role.value
-    )
-    return participant
+    return change_role(forum, _participant(forum, participant_id), parse_role(role), actor.id)
 
 
 def remove_participant(forum_id: int, actor: User, participant_id: int) -> None:
