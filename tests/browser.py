@@ -103,8 +103,18 @@ def open_room(page: Page, forum_path: str) -> Page:
 
 
 def entry_box(page: Page, number: int, panel: str):
-    """The text box of entry `number` in a panel, found by its accessible name."""
-    return page.get_by_role("textbox", name=f"Entry {number} in {panel},", exact=False)
+    """The text box of entry `number` in a panel, found by its accessible name.
+
+    Also while its panel is not on the board (a later stage shows its own work): the room keeps it.
+    """
+    return page.get_by_role("textbox", name=f"Entry {number} in {panel},", exact=False, include_hidden=True)
+
+
+def open_entry_menu(page: Page, number: int, panel: str) -> None:
+    """Open the small per-card menu (Move up, Move down, Remove) of entry `number` in a panel."""
+    toggle = page.get_by_role("button", name=f"Move or remove entry {number} in {panel}")
+    if toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
 
 
 def room_status(page: Page) -> str:

@@ -179,6 +179,7 @@ def test_start_attribution_and_removal_seen_and_undone(browsers, people):
     expect(entry).not_to_contain_text("is typing", timeout=8000)  # only while updates arrive
 
     # The nurse removes the teacher's entry: asked first; the teacher is told and restores it.
+    nurse.locator(".forum-entry", has=theirs).locator("[data-entry-menu]").click()
     nurse.locator(".forum-entry", has=theirs).get_by_role("button", name=re.compile("^Remove")).click()
     expect(nurse.get_by_text("Remove Tom Teacher’s entry (School)?")).to_be_focused()
     shoot(nurse, "remove-confirm")

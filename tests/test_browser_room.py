@@ -11,7 +11,14 @@ from forum.models import Forum, Stage
 from forum.services.accounts import find_user
 from forum.services.stages import start_forum
 from tests.a11y import assert_no_violations
-from tests.browser import browsers_fixture, chromium_fixture, entry_box, open_room, room_status  # noqa: F401
+from tests.browser import (  # noqa: F401
+    browsers_fixture,
+    chromium_fixture,
+    entry_box,
+    open_entry_menu,
+    open_room,
+    room_status,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -169,6 +176,7 @@ def test_typing_marker_presence_remove_and_move_by_keyboard(browsers, forum):
     )
 
     # Move entry 2 up with the keyboard: the focus stays on the moved entry's buttons.
+    open_entry_menu(nurse, 2, "Plan")
     move_up = nurse.get_by_role("button", name="Move up entry 2 in Plan")
     move_up.focus()
     nurse.keyboard.press("Enter")

@@ -31,8 +31,9 @@ def index():
 @bp.route("/forums/<int:forum_id>")
 @login_required
 def room(forum_id: int):
-    """The live forum room."""
+    """The live forum room; with ?present, its read-only view for a shared screen."""
     forum, participant = forum_for_current_user(forum_id)
     with unit_of_work():
         record("forum.view", actor_id=current_user.id, forum_id=forum.id)
-    return render_template("forums/room.html", forum=forum, participant=participant)
+    present = "present" in request.args
+    return render_template("forums/room.html", forum=forum, participant=participant, present=present)

@@ -19,7 +19,7 @@ export class LockPanel {
       this.override.group, this.lockButton
     ])
     this.element = h('div', { class: 'forum-lock' }, [
-      h('h3', { class: 'govuk-heading-m', text: 'Lock the plan' }),
+      h('h3', { class: 'govuk-heading-m', id: 'forum-agree-lock-title', text: 'Lock the plan' }),
       this.blockers, this.summary, this.chair
     ])
   }

@@ -28,9 +28,9 @@ export class AgreeView {
     this.proposal = h('div', { class: 'forum-proposal', 'data-proposal': '' })
     container.replaceChildren(
       this.proposal,
-      h('h3', { class: 'govuk-heading-m', text: 'Lead worker' }), this.lead, this.nominateForm,
-      h('h3', { class: 'govuk-heading-m', text: 'Agreement by agency' }), this.stanceTable, this.stanceForm.element,
-      h('h3', { class: 'govuk-heading-m', text: 'Practice principles check' }), this.principles,
+      h('h3', { class: 'govuk-heading-m', id: 'forum-agree-lead-title', text: 'Lead worker' }), this.lead, this.nominateForm,
+      h('h3', { class: 'govuk-heading-m', id: 'forum-agree-stances-title', text: 'Agreement by agency' }), this.stanceTable, this.stanceForm.element,
+      h('h3', { class: 'govuk-heading-m', id: 'forum-agree-principles-title', text: 'Practice principles check' }), this.principles,
       this.lockPanel.element
     )
   }

@@ -1,34 +1,52 @@
-// The panels' entries on the page: one labelled textarea per entry, with its
-// attribution, a who-is-typing marker, and keyboard-operable Remove,
-// Move up and Move down buttons (no dragging needed).
+// The panels' entries on the page as compact cards: the entry's text (a textarea), then
+// one short line with the agency's badge and who wrote it, a who-is-typing marker, and
+// Move up / Move down / Remove in a small per-card menu (keyboard-operable, no dragging).
 import { h, hidden } from './dom.js'
 
 function byPosition (a, b) {
   return a.position - b.position || a.id - b.id
 }
 
+// A short, consistent badge for an agency: its initials (or first two letters), on a colour chosen
+// from its name. The name is always written beside it: the colour is never the only sign.
+const BADGE_COLOURS = 8
+const MINOR_WORDS = new Set(['and', 'of', 'the', 'for', '&'])
+
+export function agencyBadge (agency) {
+  const words = String(agency || '?').replace(/['’]s\b/g, '').split(/[^\p{L}]+/u).filter(w => w && !MINOR_WORDS.has(w.toLowerCase()))
+  const letters = words.length > 1 ? words.slice(0, 3).map(w => w[0]).join('') : (words[0] || '?').slice(0, 2)
+  let hash = 0
+  for (const char of String(agency || '')) hash = (hash * 31 + char.codePointAt(0)) >>> 0
+  return h('span', { class: `forum-badge forum-badge--${hash % BADGE_COLOURS}`, 'aria-hidden': 'true', title: agency, text: letters.toUpperCase() })
+}
+
 class EntryView {
   constructor (entry, panel, actions) {
     this.id = entry.id
     const base = `forum-entry-${entry.id}`
-    this.number = h('span', { class: 'forum-entry__number' })
-    this.where = h('span', { class: 'forum-entry__where' })
+    this.number = h('span', { class: 'govuk-visually-hidden forum-entry__number' })
+    this.where = h('span', { class: 'govuk-visually-hidden forum-entry__where' })
     this.textarea = h('textarea', {
       class: 'govuk-textarea forum-entry__text',
       id: `${base}-text`,
       name: `entry-${entry.id}`,
-      rows: 3,
+      rows: 1,
       spellcheck: 'true',
       'aria-describedby': `${base}-typing`,
       'data-entry': entry.id
     })
     this.typing = h('p', { class: 'forum-entry__typing', id: `${base}-typing`, hidden: true })
+    this.badge = agencyBadge(entry.author.agency)
+    // The label follows the text: the card reads text first, then who wrote it, on one short line.
     this.label = h('label', { class: 'govuk-label forum-entry__label', for: this.textarea.id }, [
-      this.number, this.where,
-      h('span', { class: 'forum-entry__meta' }, [', ', this.credit = h('span', { class: 'forum-entry__author', text: `added by ${entry.author.name} (${entry.author.agency})${entry.written_input ? ', written input before the forum' : ''}` })])
+      this.badge, this.number, this.where,
+      h('span', { class: 'forum-entry__meta' }, [h('span', { class: 'govuk-visually-hidden', text: ', ' }), this.credit = h('span', { class: 'forum-entry__author' })])
     ])
+    this.setCredit(`added by ${entry.author.name} (${entry.author.agency})`, entry)
     this.buttons = {}
-    const children = [this.label, this.textarea, this.typing]
+    const foot = [this.label]
+    const children = [this.typing]
+    const line = [this.textarea]
     if (actions) {
       const button = (kind, text, extraClass = '') => {
         const target = hidden('') // ' entry 2 in Protective': the accessible name says which entry
@@ -37,11 +55,29 @@ class EntryView {
         this.buttons[kind] = { element, target }
         return element
       }
-      children.push(h('div', { class: 'forum-entry__actions' }, [
+      this.menu = h('div', { class: 'forum-entry__actions', id: `${base}-menu`, hidden: true }, [
         button('up', 'Move up'), button('down', 'Move down'), button('remove', 'Remove', 'forum-entry__button--remove')
-      ]))
+      ])
+      this.menuName = hidden('')
+      this.toggle = h('button', { type: 'button', class: 'forum-entry__menu', 'aria-expanded': 'false', 'aria-controls': this.menu.id, 'data-entry-menu': entry.id }, [
+        h('span', { 'aria-hidden': 'true', text: '⋯' }), this.menuName
+      ])
+      this.toggle.addEventListener('click', () => this.openMenu(this.menu.hidden))
+      this.menu.addEventListener('keydown', event => {
+        if (event.key !== 'Escape') return
+        this.openMenu(false)
+        this.toggle.focus()
+      })
+      foot.push(this.toggle)
     }
+    children.push(h('div', { class: 'forum-entry__line' }, line), h('div', { class: 'forum-entry__foot' }, foot))
+    if (this.menu) children.push(this.menu)
     this.element = h('li', { class: 'forum-entry', 'data-entry': entry.id }, children)
+  }
+
+  openMenu (open) {
+    this.menu.hidden = !open
+    this.toggle.setAttribute('aria-expanded', String(open))
   }
 
   update (entry, panel, index, count, editable) {
@@ -52,6 +88,9 @@ class EntryView {
     this.textarea.readOnly = !editable
     if (this.buttons.up) {
       for (const { target } of Object.values(this.buttons)) target.textContent = ` ${name}`
+      this.menuName.textContent = `Move or remove ${name}`
+      this.toggle.hidden = !editable
+      if (!editable) this.openMenu(false)
       this.buttons.up.element.disabled = !editable || index === 0
       this.buttons.down.element.disabled = !editable || index === count - 1
       this.buttons.remove.element.disabled = !editable
@@ -60,9 +99,12 @@ class EntryView {
   }
 
   // "added by … · edited by …", from the room's attribution.
-  setCredit (line) {
-    const text = `${line}${this.entry && this.entry.written_input ? ', written input before the forum' : ''}`
-    if (line && this.credit.textContent !== text) this.credit.textContent = text
+  // The badge says the agency at a glance, so "added by" is read out but not shown.
+  setCredit (line, entry = this.entry) {
+    const text = `${line}${entry && entry.written_input ? ', written input before the forum' : ''}`
+    if (!line || this.credit.textContent === text) return
+    const shown = text.startsWith('added by ') ? [hidden('added by '), text.slice('added by '.length)] : [text]
+    this.credit.replaceChildren(...shown)
   }
 
   setTyping (message) {

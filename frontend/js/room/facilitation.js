@@ -9,6 +9,8 @@ import { PlanView } from './plan.js'
 import { AgreeView } from './agree.js'
 import { LockedView } from './locked.js'
 import { describeChanges } from './facilitation-changes.js'
+import { Board } from './board.js'
+import { PresentView } from './present.js'
 
 const ACK_TIMEOUT_MS = 15000
 const TEXT_SETTLE_MS = 300
@@ -42,6 +44,7 @@ export class Facilitation {
       agree: section('agree', 'Agree: lead worker and stances'),
       locked: section('locked', 'Locked plan')
     }
+    this.board = new Board(this, root)
     this.views = [
       this.bar,
       new HypothesisView(this, this.sections.hypothesis.body),
@@ -50,6 +53,7 @@ export class Facilitation {
       new AgreeView(this, this.sections.agree.body),
       new LockedView(this, this.sections.locked.body)
     ]
+    if (room.present) this.views.push(new PresentView(this, root.querySelector('[data-present-view]')))
     room.socket.on('facilitation', state => this.receive(state))
   }
 
@@ -115,6 +119,11 @@ export class Facilitation {
     return ack
   }
 
+  // The chair spotlights one entry, goal or action ("entry:12"), or clears it (null).
+  spotlight (target) {
+    return this.act('spotlight', { target }, target ? 'Spotlight' : 'Clear the spotlight')
+  }
+
   // ---- following the server ---------------------------------------------------------
 
   receive (state) {
@@ -122,14 +131,21 @@ export class Facilitation {
     const before = this.state
     this.state = state
     this.clockOffset = Date.parse(state.timer.now) - Date.now()
+    const own = family => (this.pending.get(family) || 0) > 0
     if (before && this.room.joined) {
-      const own = family => (this.pending.get(family) || 0) > 0
       for (const change of describeChanges(before, state, this)) {
         if (!own(change.family)) this.room.announcer.say(change.text)
       }
     }
     this.room.setAccess(state.stage, this.myRole())
     this.render()
+    this.board.follow(before, state, own('stage'))
+  }
+
+  // The board shows one stage's work: that stage's section (Gather has none: it is the panels).
+  showSections (stage) {
+    if (!this.sections) return
+    for (const [key, { element }] of Object.entries(this.sections)) element.hidden = key !== stage
   }
 
   joined () {
@@ -151,7 +167,7 @@ export class Facilitation {
 
   render () {
     const stage = this.stage
-    for (const [key, { element }] of Object.entries(this.sections)) element.hidden = key !== stage
+    this.showSections(this.board.view)
     if (this.accessNote) {
       const note = stage === 'locked'
         ? 'The plan is locked, so nothing can change.'

@@ -47,6 +47,7 @@ export class LiveRoom {
     this.root = root
     this.forumId = Number(root.dataset.forumId)
     this.role = root.dataset.role
+    this.present = root.hasAttribute('data-present') // the read-only view for a shared screen
     this.doc = new Y.Doc()
     this.origin = { name: 'local-input' } // transactions made by this user's typing
     this.bindings = new Map() // entry id or root name -> TextBinding
@@ -79,7 +80,7 @@ export class LiveRoom {
     this.presence = new Presence(root.querySelector('[data-presence]'), this.announcer)
     this.view = new EntriesView(root, {
       editable: this.canEdit(),
-      actions: EDIT_ROLES.has(this.role) // shown disabled while locked, so a reopen brings them back
+      actions: EDIT_ROLES.has(this.role) && !this.present // shown disabled while locked, so a reopen brings them back
         ? { up: id => this.entryActions.move(id, 'up'), down: id => this.entryActions.move(id, 'down'), remove: id => this.entryActions.remove(id) }
         : null,
       onAdd: panel => this.entryActions.add(panel),
@@ -114,7 +115,7 @@ export class LiveRoom {
   }
 
   canEdit () {
-    return EDIT_ROLES.has(this.role) && this.stage !== 'locked' && this.stage !== 'agree' && !this.rebuilding // Agree: frozen
+    return !this.present && EDIT_ROLES.has(this.role) && this.stage !== 'locked' && this.stage !== 'agree' && !this.rebuilding // Agree: frozen
   }
 
   // The stage or this user's role changed (facilitation state, chair handover, lock), or the

@@ -96,14 +96,14 @@ export class PlanView {
     this.family = textareaField('How the family will be told', { key: 'family-communication', rows: 4, size: 'm', hintText: 'How, when and by whom the family hears about this plan.' })
     container.replaceChildren(
       this.reopened,
-      h('h3', { class: 'govuk-heading-m', text: 'Starting ideas from the Plan panel' }),
+      h('h3', { class: 'govuk-heading-m', id: 'forum-plan-ideas-title', text: 'Starting ideas from the Plan panel' }),
       this.ideas,
-      h('h3', { class: 'govuk-heading-m', text: 'Goals' }),
+      h('h3', { class: 'govuk-heading-m', id: 'forum-plan-goals-title', text: 'Goals' }),
       this.goalList, this.addGoal,
-      h('h3', { class: 'govuk-heading-m', text: 'Actions' }),
+      h('h3', { class: 'govuk-heading-m', id: 'forum-plan-actions-title', text: 'Actions' }),
       h('p', { class: 'govuk-body', text: 'Each action says what will be done, who will do it, by when, and how we will know.' }),
       this.actionList, this.addAction,
-      h('h3', { class: 'govuk-heading-m', text: 'Review' }),
+      h('h3', { class: 'govuk-heading-m', id: 'forum-plan-review-title', text: 'Review' }),
       this.review.group, this.reviewShown,
       this.family.group
     )

@@ -1,5 +1,6 @@
 // The presence list (name, agency, role) and who-is-typing markers.
-import { h } from './dom.js'
+import { h, hidden } from './dom.js'
+import { agencyBadge } from './entries-view.js'
 
 const ROLE_NAMES = { chair: 'chair', contributor: 'contributor', observer: 'observer' }
 
@@ -28,10 +29,12 @@ export class Presence {
   }
 
   render () {
-    const items = this.people.map(person => h('li', { class: 'forum-presence__item', 'data-user': person.user }, [
+    // One short pill each: the agency's badge and the name; agency and role are read out.
+    const items = this.people.map(person => h('li', { class: 'forum-presence__item', 'data-user': person.user, title: `${person.agency}, ${ROLE_NAMES[person.role] || person.role}` }, [
+      agencyBadge(person.agency),
       h('strong', { text: person.name }),
       person.user === this.me ? ' (you)' : null,
-      `, ${person.agency}, ${ROLE_NAMES[person.role] || person.role}`
+      hidden(`, ${person.agency}, ${ROLE_NAMES[person.role] || person.role}`)
     ]))
     if (!items.length) items.push(h('li', { class: 'forum-presence__item', text: 'Only you' }))
     this.list.replaceChildren(...items)

@@ -21,7 +21,7 @@ export class PrioritiseView {
       h('h3', { class: 'govuk-heading-m', id: 'forum-votes-title', text: 'Vote on the perpetuating factors' }),
       h('p', { class: 'govuk-body', text: 'Vote for the factors that most keep the difficulties going. You can move a vote by removing it first.' }),
       this.budget, this.list,
-      h('h3', { class: 'govuk-heading-m', text: 'Confirmed priorities' }),
+      h('h3', { class: 'govuk-heading-m', id: 'forum-priorities-title', text: 'Confirmed priorities' }),
       this.confirmed, this.chair
     )
   }

@@ -67,6 +67,7 @@ export class Removals {
       return h('li', { class: 'forum-removed__item', 'data-removed-entry': entry.id }, children)
     })
     if (!items.length) items.push(h('li', { class: 'govuk-body', text: 'No entries have been removed.' }))
+    this.container.hidden = !this.removed.length // nothing to show or restore: no space taken
     const active = document.activeElement
     const key = active && this.list.contains(active) ? active.dataset.key : null
     this.list.replaceChildren(...items)

@@ -47,15 +47,23 @@ export class StageBar {
     this.handoverSelect = handover.select
     this.handoverButton = button('Hand over the chair', () => this.handOver(), { key: 'handover' })
     this.startForum = button('Start the forum', () => this.startNow(), { key: 'forum-start', secondary: false })
-    this.started = h('p', { class: 'govuk-body govuk-!-margin-bottom-2', 'data-forum-started': '' })
+    this.started = h('span', { class: 'forum-started', 'data-forum-started': '' })
     this.chairLine.after(this.started)
+    this.present = h('a', { class: 'govuk-button govuk-button--secondary forum-bar__button', href: `${window.location.pathname}?present`, target: '_blank', 'data-present-link': '' }, [
+      'Present mode', h('span', { class: 'govuk-visually-hidden', text: ' (opens a read-only view for a shared screen in a new tab)' })
+    ])
+    this.clearSpotlight = button('Clear spotlight', () => this.f.spotlight(null), { key: 'spotlight-clear', classes: 'forum-bar__button' })
+    for (const control of [this.previous, this.next, this.start, this.pause, this.reset, this.handoverButton, this.startForum]) control.classList.add('forum-bar__button')
     this.controls.replaceChildren(
-      h('h2', { class: 'govuk-heading-s govuk-!-margin-bottom-2', text: "Chair's controls" }),
-      this.startForum,
-      buttonGroup([this.previous, this.next]),
-      this.confirmPanel,
-      buttonGroup([this.start, this.pause, this.reset]),
-      h('div', { class: 'forum-handover' }, [handover.group, this.handoverButton])
+      h('h2', { class: 'forum-chair-controls__title', text: "Chair's controls" }),
+      h('div', { class: 'forum-chair-controls__row' }, [
+        this.startForum,
+        h('div', { class: 'forum-bar__group', role: 'group', 'aria-label': 'Stage' }, [this.previous, this.next]),
+        h('div', { class: 'forum-bar__group', role: 'group', 'aria-label': 'Stage timer' }, [this.start, this.pause, this.reset]),
+        h('div', { class: 'forum-bar__group' }, [this.present, this.clearSpotlight]),
+        h('div', { class: 'forum-handover' }, [handover.group, this.handoverButton])
+      ]),
+      this.confirmPanel
     )
   }
 
@@ -70,8 +78,8 @@ export class StageBar {
     this.tick = state.timer.running ? setInterval(() => this.renderTimer(), 1000) : null
 
     this.started.textContent = state.started_at
-      ? `The forum started at ${formatDate(state.started_at, { time: true })}.`
-      : 'The forum has not started: entries added now are written input before the forum.'
+      ? ` · The forum started at ${formatDate(state.started_at, { time: true })}.`
+      : ' · The forum has not started: entries added now are written input before the forum.'
     const chair = this.f.isChair()
     this.controls.hidden = !chair
     this.startForum.hidden = Boolean(state.started_at)
@@ -91,6 +99,7 @@ export class StageBar {
     setOptions(this.handoverSelect, [{ value: '', text: 'Choose a participant' }, ...others.map(p => ({ value: String(p.user), text: personName(p) }))],
       others.some(p => String(p.user) === chosen) ? chosen : '')
     this.handoverButton.disabled = others.length === 0
+    this.clearSpotlight.hidden = !state.spotlight
   }
 
   // Seconds on the stage timer now: elapsed, plus the running time by the server's clock.
