@@ -87,18 +87,148 @@ def page_height(page: Page) -> int:
     return page.evaluate("document.documentElement.scrollHeight")
 
 
-def test_explore(site, room):
+FITS_ENTRIES = """(min) => {
+  const boxes = [...document.querySelectorAll('[data-present-entry]')]
+  const out = []
+  for (const e of boxes) {
+    const b = e.getBoundingClientRect()
+    const size = parseFloat(getComputedStyle(e).fontSize)
+    if (b.top < 0 || b.left < 0 || b.bottom > innerHeight || b.right > innerWidth || size < min) {
+      out.push(`${e.textContent.slice(0, 30)}: ${Math.round(b.top)}..${Math.round(b.bottom)} ${size}px`)
+    }
+  }
+  return {count: boxes.length, out, size: boxes.length ? getComputedStyle(boxes[0]).fontSize : null}
+}"""
+
+
+def shoot(page: Page, name: str, viewport: dict) -> None:
+    """A screenshot of what the viewport shows, for docs/screenshots (looked at before release)."""
+    page.set_viewport_size(viewport)
+    page.wait_for_timeout(400)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / name, animations="disabled", caret="initial")
+
+
+def check_present(site: Site, stage: str, expect_entries: int) -> None:
+    """Present mode at 1280x800 and 1920x1080: every entry inside the viewport, type >= 16 / 20 px."""
+    present = site.page(CHAIR, LAPTOP, present=True)
+    expect(present.locator("[data-present-view]")).to_have_attribute("data-stage", stage)
+    for viewport, minimum in ((LAPTOP, 16), (WIDE, 20)):
+        present.set_viewport_size(viewport)
+        present.wait_for_timeout(500)
+        result = present.evaluate(FITS_ENTRIES, minimum)
+        assert result["count"] == expect_entries, result
+        assert result["out"] == [], (stage, viewport, result)
+        assert present.evaluate("document.documentElement.scrollHeight") <= viewport["height"], (stage, viewport)
+        print(f"present {stage} {viewport['width']}: {result['count']} entries at {result['size']}")
+    assert_no_violations(present)
+    if stage == "gather":
+        shoot(present, "present-gather-1920.png", WIDE)
+        shoot(present, "present-gather-1280.png", LAPTOP)
+    present.context.close()
+    site.contexts.remove(present.context)
+
+
+def check_length(page: Page, stage: str) -> None:
+    """The participant's page at 1280x800 is at most 2.5 screens long."""
+    page.set_viewport_size(LAPTOP)
+    height = page_height(page)
+    print(f"{stage}: page {height} px at 1280x800")
+    assert height <= 2.5 * LAPTOP["height"], f"{stage}: the page is {height} px long"
+
+
+@pytest.fixture(scope="module")
+def pages(site, room) -> dict:
     room.call(CHAIR, "forum:start")
     ids = forum_data.gather(room)
-    chair = site.page(CHAIR)
-    teacher = site.page(TEACHER)
-    present = site.page(CHAIR, LAPTOP, present=True)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    chair.screenshot(path="/tmp/room-gather-chair.png", full_page=True)
-    teacher.screenshot(path="/tmp/room-gather-teacher.png", full_page=True)
-    teacher.screenshot(path="/tmp/room-gather-teacher-top.png")
-    present.screenshot(path="/tmp/room-gather-present.png")
-    print("gather teacher height", page_height(teacher), "chair", page_height(chair))
-    print(teacher.evaluate("""() => [...document.querySelectorAll('.forum-header, .forum-room-title, .forum-top, .forum-jump, .forum-stage-tabs, .forum-chair-bar, .forum-presence-line, [data-gather-title], .forum-panel, .forum-removed-section, .govuk-footer, .forum-entry')].slice(0, 16).map(e => e.className.split(' ')[0] + ':' + Math.round(e.getBoundingClientRect().top + scrollY) + '+' + Math.round(e.getBoundingClientRect().height))"""))
-    print(teacher.evaluate("""() => { const e = document.querySelector('.forum-entry'); return [...e.children].map(c => c.className + ':' + Math.round(c.getBoundingClientRect().width) + 'x' + Math.round(c.getBoundingClientRect().height)).concat([getComputedStyle(e.querySelector('textarea')).lineHeight, getComputedStyle(e.querySelector('textarea')).paddingTop]) }"""))
-    print("present", present.evaluate("[getComputedStyle(document.querySelector('.forum-present')).fontSize, document.documentElement.scrollHeight]"))
+    opened = {
+        "chair": site.page(CHAIR),
+        "contributor": site.page(TEACHER),
+        "observer": site.page(OBSERVER),
+        "phone": site.page(HEALTH, PHONE),
+    }
+    opened["ids"] = ids
+    return opened
+
+
+def check_axe(pages: dict, stage: str) -> None:
+    for who in ("chair", "contributor", "observer", "phone"):
+        expect(pages[who].locator("[data-status]")).to_have_text("Saved")
+        assert_no_violations(pages[who])
+
+
+def test_gather_is_a_compact_board_and_present_mode_fits_it(site, pages):
+    contributor = pages["contributor"]
+    expect(contributor.locator(".forum-entry")).to_have_count(30)
+    check_length(contributor, "gather")
+    check_axe(pages, "gather")
+    check_present(site, "gather", 30)
+    shoot(pages["chair"], "room-gather-chair-1280.png", LAPTOP)
+    shoot(pages["chair"], "room-gather-chair-1366.png", SMALL_LAPTOP)
+    shoot(pages["phone"], "room-gather-phone.png", PHONE)
+
+
+def test_phone_stage_bar_is_at_most_64_px(pages):
+    phone = pages["phone"]
+    height = phone.locator("[data-stage-bar]").evaluate("e => e.getBoundingClientRect().height")
+    print(f"phone stage bar: {height} px")
+    assert height <= 64
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_a_stage_change_brings_the_contributor_to_the_new_work_or_shows_go_there(site, room, pages):
+    contributor, phone = pages["contributor"], pages["phone"]
+    contributor.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+    # The health visitor is typing in an entry: the room does not pull them away.
+    phone.get_by_role("textbox", name="Entry 1 in Protective", exact=False).click()
+    forum_data.hypothesis(room)
+    heading = contributor.get_by_role("heading", name="Hypothesis: what keeps it going")
+    expect(heading).to_be_focused()
+    assert heading.evaluate("e => { const b = e.getBoundingClientRect(); return b.top >= 0 && b.bottom <= innerHeight }")
+    expect(contributor.locator("[data-announcer]")).to_contain_text("The room moved to Stage 2 of 6: Hypothesis")
+    bar = phone.locator("[data-follow]")
+    expect(bar).to_contain_text("The room moved to Hypothesis — go there")
+    assert bar.evaluate("e => { const b = e.getBoundingClientRect(); return b.top >= 0 && b.bottom <= innerHeight }")
+    expect(phone.get_by_role("textbox", name="Entry 1 in Protective", exact=False)).to_be_focused()
+    bar.get_by_role("button", name="go there: Hypothesis").click()
+    expect(phone.get_by_role("heading", name="Hypothesis: what keeps it going")).to_be_focused()
+    expect(bar).to_be_hidden()
+
+    check_length(contributor, "hypothesis")
+    check_axe(pages, "hypothesis")
+    check_present(site, "hypothesis", 10)
+    shoot(pages["chair"], "room-hypothesis-chair-1280.png", LAPTOP)
+
+
+def test_prioritise_board(site, room, pages):
+    forum_data.prioritise(room, pages["ids"])
+    expect(pages["contributor"].locator("[data-stage-label]")).to_have_text("Stage 3 of 6: Prioritise")
+    check_length(pages["contributor"], "prioritise")
+    check_axe(pages, "prioritise")
+    check_present(site, "prioritise", 5)
+    shoot(pages["chair"], "room-prioritise-chair-1280.png", LAPTOP)
+
+
+def test_plan_board_with_five_actions(site, room, pages):
+    forum_data.plan(room, pages["ids"])
+    contributor = pages["contributor"]
+    expect(contributor.locator("[data-stage-label]")).to_have_text("Stage 4 of 6: Plan")
+    expect(contributor.locator(".forum-action")).to_have_count(5)
+    check_length(contributor, "plan")
+    check_axe(pages, "plan")
+    check_present(site, "plan", 0)
+    shoot(pages["chair"], "room-plan-chair-1280.png", LAPTOP)
+
+
+def test_agree_board_and_the_nominee_sees_accept(site, room, pages):
+    phone = pages["phone"]  # Priya Health Visitor, the nominee
+    phone.evaluate("window.scrollTo(0, 0)")
+    forum_data.agree(room)
+    accept = phone.get_by_role("button", name="Accept being lead worker")
+    expect(accept).to_be_visible()
+    phone.wait_for_timeout(600)
+    assert accept.evaluate("e => { const b = e.getBoundingClientRect(); return b.top >= 0 && b.bottom <= innerHeight }")
+    check_length(pages["contributor"], "agree")
+    check_axe(pages, "agree")
+    check_present(site, "agree", 0)
+    shoot(pages["chair"], "room-agree-chair-1280.png", LAPTOP)

@@ -24,8 +24,6 @@ class EntryView {
   constructor (entry, panel, actions) {
     this.id = entry.id
     const base = `forum-entry-${entry.id}`
-    this.number = h('span', { class: 'govuk-visually-hidden forum-entry__number' })
-    this.where = h('span', { class: 'govuk-visually-hidden forum-entry__where' })
     this.textarea = h('textarea', {
       class: 'govuk-textarea forum-entry__text',
       id: `${base}-text`,
@@ -37,15 +35,15 @@ class EntryView {
     })
     this.typing = h('p', { class: 'forum-entry__typing', id: `${base}-typing`, hidden: true })
     this.badge = agencyBadge(entry.author.agency)
-    // The label follows the text: the card reads text first, then who wrote it, on one short line.
-    this.label = h('label', { class: 'govuk-label forum-entry__label', for: this.textarea.id }, [
-      this.badge, this.number, this.where,
-      h('span', { class: 'forum-entry__meta' }, [h('span', { class: 'govuk-visually-hidden', text: ', ' }), this.credit = h('span', { class: 'forum-entry__author' })])
-    ])
+    // The card shows the text first, then who wrote it on one short line (the badge and the
+    // person). The label says the same in words, as one piece of text ("Entry 1 in Protective,
+    // added by Jo Nurse (Health)"), so the visible line is not read twice.
+    this.label = h('label', { class: 'govuk-visually-hidden forum-entry__label-text', for: this.textarea.id })
+    this.meta = h('span', { class: 'forum-entry__label forum-entry__meta', 'aria-hidden': 'true' }, [this.badge, this.credit = h('span', { class: 'forum-entry__author' })])
     this.setCredit(`added by ${entry.author.name} (${entry.author.agency})`, entry)
     this.buttons = {}
-    const foot = [this.label]
-    const children = [this.typing]
+    const foot = [this.meta]
+    const children = [this.label, this.typing]
     const line = [this.textarea]
     if (actions) {
       const button = (kind, text, extraClass = '') => {
@@ -83,8 +81,8 @@ class EntryView {
   update (entry, panel, index, count, editable) {
     this.entry = entry
     const name = `entry ${index + 1} in ${panel.name}`
-    this.number.textContent = `Entry ${index + 1}`
-    this.where.textContent = ` in ${panel.name}`
+    this.place = `Entry ${index + 1} in ${panel.name}`
+    this.label.textContent = `${this.place}, ${this.creditText}`
     this.textarea.readOnly = !editable
     if (this.buttons.up) {
       for (const { target } of Object.values(this.buttons)) target.textContent = ` ${name}`
@@ -102,7 +100,10 @@ class EntryView {
   // The badge says the agency at a glance, so "added by" is read out but not shown.
   setCredit (line, entry = this.entry) {
     const text = `${line}${entry && entry.written_input ? ', written input before the forum' : ''}`
-    if (!line || this.credit.textContent === text) return
+    if (!line) return
+    this.creditText = text
+    if (this.place) this.label.textContent = `${this.place}, ${text}`
+    if (this.credit.textContent === text) return
     const shown = text.startsWith('added by ') ? [hidden('added by '), text.slice('added by '.length)] : [text]
     this.credit.replaceChildren(...shown)
   }
