@@ -112,7 +112,7 @@ def entry_box(page: Page, number: int, panel: str):
 
 def open_entry_menu(page: Page, number: int, panel: str) -> None:
     """Open the small per-card menu (Move up, Move down, Remove) of entry `number` in a panel."""
-    toggle = page.get_by_role("button", name=f"Move or remove entry {number} in {panel}")
+    toggle = page.get_by_role("button", name=f"Options for entry {number} in {panel}")
     if toggle.get_attribute("aria-expanded") != "true":
         toggle.click()
 

@@ -94,6 +94,8 @@ def value_of(kind: str, forum_id: int):
         return st.dates().map(lambda d: d.isoformat())
     if kind == "panel":
         return st.sampled_from(["presenting", "plan", "perpetuating", "nope", "__class__"])
+    if kind == "target":
+        return st.sampled_from(["entry:1", "goal:2", "action:3", "entry:999999"])
     if kind == "direction":
         return st.sampled_from(["up", "down"])
     if kind.startswith("choice:"):

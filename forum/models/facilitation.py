@@ -52,6 +52,8 @@ class ForumPlan(db.Model):
     # Set by a reopen; the next lock stores them on its version.
     reopened_from: Mapped[int | None]
     reopen_reason: Mapped[str | None] = mapped_column(Text)
+    # What the chair points everyone at: "entry:12", "goal:3" or "action:5"; None when cleared.
+    spotlight: Mapped[str | None] = mapped_column(String(24))
 
     lead_worker: Mapped[User | None] = relationship(lazy="joined")
 

@@ -207,6 +207,14 @@ _TABLE = [
         lambda c: stages.hand_over_chair(c.forum_id, c.user, c.data.user),
         tell=(FACILITATION, PRESENCE),  # presence shows roles
     ),
+    Event(
+        "spotlight",
+        p.Spotlight,
+        CHAIR,
+        lambda c: stages.set_spotlight(c.forum_id, c.user, c.data.target),
+        tell=(FACILITATION,),
+        max_bytes=4 * p.KIB,
+    ),
     *(
         Event(
             f"timer:{command}",

@@ -64,6 +64,7 @@ Words = Annotated[str, Field(max_length=MAX_TEXT), Kind("text")]
 Date = Annotated[dt.date, BeforeValidator(_date), Kind("date")]
 Panel = Annotated[str, AfterValidator(_panel), Kind("panel")]
 Direction = _choice("up", "down")
+SpotlightTarget = Annotated[str, Field(pattern=r"^(entry|goal|action):[1-9][0-9]{0,8}$"), Kind("target")]
 StageName = _choice(*(stage.value for stage in ORDER))
 StanceName = _choice("agree", "agree_with_concerns", "object")
 PrincipleKey = _choice(*(key for key, _question in agreement.PRINCIPLES))
@@ -110,6 +111,10 @@ class Focus(Payload):
 class StageSet(Payload):
     stage: StageName
     confirm: Flag = False
+
+
+class Spotlight(Payload):
+    target: SpotlightTarget | None  # None clears the spotlight
 
 
 class ToUser(Payload):

@@ -56,6 +56,7 @@ def facilitation_state(forum_id: int, vote_budget: int) -> dict:
         "chair": _person(chair.user) if chair else None,
         "participants": [{**_person(p.user), "role": p.role.value} for p in participants],
         "timer": timer_state(plan),
+        "spotlight": plan.spotlight,
         "votes": {
             "budget": vote_budget,
             "tallies": [

@@ -4,9 +4,9 @@ from sqlalchemy import select, update
 
 from forum.auth.permissions import require_chair
 from forum.extensions import db
-from forum.models import Forum, ForumRole, Participant, Stage, User
+from forum.models import Entry, Forum, ForumRole, Participant, Stage, User
 from forum.models.base import utcnow
-from forum.models.facilitation import ForumPlan
+from forum.models.facilitation import Action, ForumPlan, Goal
 from forum.services import ServiceError
 from forum.services.audit import record
 from forum.services.claims import claim_open_forum
@@ -150,6 +150,31 @@ def control_timer(forum_id: int, user: User, command: str) -> ForumPlan:
     else:
         raise ServiceError(f"Unknown timer command {command!r}.")
     return plan
+
+
+SPOTLIGHT_KINDS = {"entry": Entry, "goal": Goal, "action": Action}
+
+
+def set_spotlight(forum_id: int, user: User, target: str | None) -> str | None:
+    """Point everyone in the room at one entry, goal or action of this forum, or clear it (chair only).
+
+    target is "entry:12", "goal:3" or "action:5"; something removed or of another forum is refused.
+    """
+    chair(forum_id, user)
+    claim_open_forum(forum_id)
+    if target is not None:
+        kind, _, number = target.partition(":")
+        model = SPOTLIGHT_KINDS.get(kind)
+        row = db.session.get(model, int(number)) if model and number.isdigit() else None
+        if row is None or row.forum_id != forum_id or row.removed_at is not None:
+            db.session.rollback()
+            raise ServiceError("That is not in this forum (or it was removed).", code="not_found")
+    plan = plan_of(forum_id)
+    if plan.spotlight != target:
+        plan.spotlight = target
+        record("forum.spotlight", actor_id=user.id, forum_id=forum_id, target=target or "")
+    db.session.commit()
+    return target
 
 
 def timer_state(plan: ForumPlan) -> dict:

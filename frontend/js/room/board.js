@@ -23,12 +23,13 @@ const AREAS = {
   locked: [['Locked version', 'forum-stage-locked-title']]
 }
 
-// Whether the person is writing just now: the focus is in a text they can change.
+// Whether the person is writing just now: the focus is in a text box (even one that has just
+// become read-only: a lock or a frozen draft must not snatch the focus from what they wrote).
 export function isTyping (root) {
   const active = document.activeElement
   if (!active || !root.contains(active)) return false
-  if (active.tagName === 'TEXTAREA') return !active.readOnly
-  return active.tagName === 'INPUT' && !active.readOnly && !active.disabled && !['radio', 'checkbox', 'button', 'submit'].includes(active.type)
+  if (active.tagName === 'TEXTAREA') return true
+  return active.tagName === 'INPUT' && !['radio', 'checkbox', 'button', 'submit'].includes(active.type)
 }
 
 export class Board {

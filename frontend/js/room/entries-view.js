@@ -54,7 +54,7 @@ class EntryView {
         return element
       }
       this.menu = h('div', { class: 'forum-entry__actions', id: `${base}-menu`, hidden: true }, [
-        button('up', 'Move up'), button('down', 'Move down'), button('remove', 'Remove', 'forum-entry__button--remove')
+        button('up', 'Move up'), button('down', 'Move down'), button('remove', 'Remove', 'forum-entry__button--remove'), button('spotlight', 'Spotlight')
       ])
       this.menuName = hidden('')
       this.toggle = h('button', { type: 'button', class: 'forum-entry__menu', 'aria-expanded': 'false', 'aria-controls': this.menu.id, 'data-entry-menu': entry.id }, [
@@ -86,12 +86,13 @@ class EntryView {
     this.textarea.readOnly = !editable
     if (this.buttons.up) {
       for (const { target } of Object.values(this.buttons)) target.textContent = ` ${name}`
-      this.menuName.textContent = `Move or remove ${name}`
+      this.menuName.textContent = `Options for ${name}`
       this.toggle.hidden = !editable
       if (!editable) this.openMenu(false)
       this.buttons.up.element.disabled = !editable || index === 0
       this.buttons.down.element.disabled = !editable || index === count - 1
       this.buttons.remove.element.disabled = !editable
+      this.buttons.spotlight.element.hidden = !this.chair
     }
     this.description = `Entry ${index + 1} in ${panel.name}`
   }
@@ -140,6 +141,11 @@ export class EntriesView {
     this.views = new Map() // entry id -> EntryView
   }
 
+  // The chair's cards also offer Spotlight.
+  setChair (chair) {
+    this.chair = chair
+  }
+
   setEditable (editable) {
     this.editable = editable
     for (const panel of this.panels.values()) {
@@ -173,6 +179,7 @@ export class EntriesView {
           this.bind(entry.id, view.textarea)
         }
         view.panel = panel
+        view.chair = this.chair
         view.update(entry, panel, index, inPanel.length, this.editable)
         const current = panel.list.children[index]
         if (current !== view.element) panel.list.insertBefore(view.element, current || null)

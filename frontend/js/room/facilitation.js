@@ -11,6 +11,7 @@ import { LockedView } from './locked.js'
 import { describeChanges } from './facilitation-changes.js'
 import { Board } from './board.js'
 import { PresentView } from './present.js'
+import { Spotlight } from './spotlight.js'
 
 const ACK_TIMEOUT_MS = 15000
 const TEXT_SETTLE_MS = 300
@@ -45,6 +46,7 @@ export class Facilitation {
       locked: section('locked', 'Locked plan')
     }
     this.board = new Board(this, root)
+    this.spotlighting = new Spotlight(this, root)
     this.views = [
       this.bar,
       new HypothesisView(this, this.sections.hypothesis.body),
@@ -137,9 +139,12 @@ export class Facilitation {
         if (!own(change.family)) this.room.announcer.say(change.text)
       }
     }
+    this.room.view.setChair(this.isChair())
     this.room.setAccess(state.stage, this.myRole())
+    this.room.setEntries(this.room.entries)
     this.render()
     this.board.follow(before, state, own('stage'))
+    this.spotlighting.update(state)
   }
 
   // The board shows one stage's work: that stage's section (Gather has none: it is the panels).
@@ -177,5 +182,6 @@ export class Facilitation {
     }
     if (!this.state) return
     for (const view of this.views) view.render(this.state)
+    this.spotlighting.apply()
   }
 }

@@ -81,7 +81,7 @@ export class LiveRoom {
     this.view = new EntriesView(root, {
       editable: this.canEdit(),
       actions: EDIT_ROLES.has(this.role) && !this.present // shown disabled while locked, so a reopen brings them back
-        ? { up: id => this.entryActions.move(id, 'up'), down: id => this.entryActions.move(id, 'down'), remove: id => this.entryActions.remove(id) }
+        ? { up: id => this.entryActions.move(id, 'up'), down: id => this.entryActions.move(id, 'down'), remove: id => this.entryActions.remove(id), spotlight: id => this.facilitation.spotlight(`entry:${id}`) }
         : null,
       onAdd: panel => this.entryActions.add(panel),
       onFocus: id => this.focusChanged(id),

@@ -22,7 +22,8 @@ class GoalView {
     this.root = goal.root
     this.field = textareaField('Goal', { key: `goal-${goal.id}`, hintText: "In the family's words where possible." })
     this.remove = button('Remove goal', () => plan.removeGoal(this), { key: `goal-remove-${goal.id}` })
-    this.element = h('li', { class: 'forum-goal', 'data-goal': goal.id }, [this.field.group, this.remove])
+    this.spot = button('Spotlight', () => plan.f.spotlight(`goal:${goal.id}`), { key: `goal-spotlight-${goal.id}` })
+    this.element = h('li', { class: 'forum-goal', 'data-goal': goal.id }, [this.field.group, buttonGroup([this.remove, this.spot])])
     plan.f.room.bindRoot(goal.root, this.field.textarea, 'A goal')
   }
 
@@ -30,6 +31,8 @@ class GoalView {
     this.number = number
     this.field.group.querySelector('label').firstChild.textContent = `Goal ${number}`
     setMore(this.remove, ` ${number}`)
+    setMore(this.spot, `: goal ${number}`)
+    this.spot.hidden = !room.facilitation.isChair()
     this.field.textarea.readOnly = !editable
     this.remove.hidden = !editable
     room.rootLabels.set(this.root, `Goal ${number}`)
@@ -50,12 +53,13 @@ class ActionView {
     this.goal = selectField('Goal it works towards', [], { key: key('goal'), onChange: value => send({ goal: value ? Number(value) : null }) })
     this.priority = selectField('Priority it addresses', [], { key: key('priority'), hintText: 'One of the confirmed priorities.', onChange: value => send({ priority: value ? Number(value) : null }) })
     this.remove = button('Remove action', () => plan.removeAction(this), { key: key('remove') })
+    this.spot = button('Spotlight', () => plan.f.spotlight(`action:${action.id}`), { key: key('spotlight') })
     this.element = h('li', { class: 'forum-action', 'data-action': action.id }, [
       h('fieldset', { class: 'govuk-fieldset' }, [
         this.legend,
         this.what.group, this.owner.group, this.due.group, this.measure.group, this.goal.group, this.priority.group
       ]),
-      this.remove
+      buttonGroup([this.remove, this.spot])
     ])
     plan.f.room.bindRoot(action.what_root, this.what.textarea, 'What will be done')
     plan.f.room.bindRoot(action.measure_root, this.measure.textarea, 'How we will know')
@@ -64,6 +68,8 @@ class ActionView {
   update (action, number, editable, options, room) {
     this.legend.textContent = `Action ${number}`
     setMore(this.remove, ` ${number}`)
+    setMore(this.spot, `: action ${number}`)
+    this.spot.hidden = !room.facilitation.isChair()
     room.rootLabels.set(this.roots[0], `What will be done, action ${number}`)
     room.rootLabels.set(this.roots[1], `How we will know, action ${number}`)
     setOptions(this.owner.select, options.people, action.owner ? String(action.owner.user) : '')
