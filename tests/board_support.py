@@ -161,4 +161,9 @@ def agree(room: RoomDriver) -> None:
     room.call(CHAIR, "lead:nominate", user=user_id(room, "Priya Health Visitor"))
     for email, _n, _a in PEOPLE[:4]:
         room.call(email, "stance:set", stance="agree")
-    room.call(PEOPLE[4][0], "stance:set", stance="agree_with_concerns", reason="Housing needs the arrears figure first.")
+    room.call(
+        PEOPLE[4][0],
+        "stance:set",
+        stance="agree_with_concerns",
+        reason="Housing needs the arrears figure first.",
+    )

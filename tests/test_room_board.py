@@ -60,7 +60,9 @@ def site(migrated_database, tmp_path_factory, chromium: Browser) -> Iterator[Sit
     with app.app_context():
         people = People()
         forum_data.make_people(people)
-        forum = people.forum("RF-2026-031", chair=CHAIR, title="Support for J and family", **forum_data.roles())
+        forum = people.forum(
+            "RF-2026-031", chair=CHAIR, title="Support for J and family", **forum_data.roles()
+        )
         server = LiveServer(path, base / "instance").start()
         opened = Site(server, forum.id, chromium)
         try:
@@ -119,7 +121,10 @@ def check_present(site: Site, stage: str, expect_entries: int) -> None:
         result = present.evaluate(FITS_ENTRIES, minimum)
         assert result["count"] == expect_entries, result
         assert result["out"] == [], (stage, viewport, result)
-        assert present.evaluate("document.documentElement.scrollHeight") <= viewport["height"], (stage, viewport)
+        assert present.evaluate("document.documentElement.scrollHeight") <= viewport["height"], (
+            stage,
+            viewport,
+        )
         print(f"present {stage} {viewport['width']}: {result['count']} entries at {result['size']}")
     assert_no_violations(present)
     if stage == "gather":
@@ -134,6 +139,7 @@ def check_length(page: Page, stage: str) -> None:
     page.set_viewport_size(LAPTOP)
     height = page_height(page)
     print(f"{stage}: page {height} px at 1280x800")
+    page.screenshot(path=f"/tmp/board-{stage}.png", full_page=True)
     assert height <= 2.5 * LAPTOP["height"], f"{stage}: the page is {height} px long"
 
 
@@ -184,11 +190,17 @@ def test_a_stage_change_brings_the_contributor_to_the_new_work_or_shows_go_there
     forum_data.hypothesis(room)
     heading = contributor.get_by_role("heading", name="Hypothesis: what keeps it going")
     expect(heading).to_be_focused()
-    assert heading.evaluate("e => { const b = e.getBoundingClientRect(); return b.top >= 0 && b.bottom <= innerHeight }")
-    expect(contributor.locator("[data-announcer]")).to_contain_text("The room moved to Stage 2 of 6: Hypothesis")
+    assert heading.evaluate(
+        "e => { const b = e.getBoundingClientRect(); return b.top >= 0 && b.bottom <= innerHeight }"
+    )
+    expect(contributor.locator("[data-announcer]")).to_contain_text(
+        "The room moved to Stage 2 of 6: Hypothesis"
+    )
     bar = phone.locator("[data-follow]")
     expect(bar).to_contain_text("The room moved to Hypothesis — go there")
-    assert bar.evaluate("e => { const b = e.getBoundingClientRect(); return b.top >= 0 && b.bottom <= innerHeight }")
+    assert bar.evaluate(
+        "e => { const b = e.getBoundingClientRect(); return b.top >= 0 && b.bottom <= innerHeight }"
+    )
     expect(phone.get_by_role("textbox", name="Entry 1 in Protective", exact=False)).to_be_focused()
     bar.get_by_role("button", name="go there: Hypothesis").click()
     expect(phone.get_by_role("heading", name="Hypothesis: what keeps it going")).to_be_focused()
@@ -227,7 +239,9 @@ def test_agree_board_and_the_nominee_sees_accept(site, room, pages):
     accept = phone.get_by_role("button", name="Accept being lead worker")
     expect(accept).to_be_visible()
     phone.wait_for_timeout(600)
-    assert accept.evaluate("e => { const b = e.getBoundingClientRect(); return b.top >= 0 && b.bottom <= innerHeight }")
+    assert accept.evaluate(
+        "e => { const b = e.getBoundingClientRect(); return b.top >= 0 && b.bottom <= innerHeight }"
+    )
     check_length(pages["contributor"], "agree")
     check_axe(pages, "agree")
     check_present(site, "agree", 0)

@@ -3,6 +3,7 @@
 import { h } from './dom.js'
 import { button, buttonGroup, errorSummary, fieldError, formatDate, personName, radiosField, replaceKeepingFocus, selectField, setOptions, summaryList, textareaField } from './facilitation-dom.js'
 import { LockPanel } from './agree-lock.js'
+import { isTyping } from './board.js'
 
 export const STANCES = [
   { value: 'agree', text: 'Agree' },
@@ -26,13 +27,17 @@ export class AgreeView {
     this.principleForms = new Map() // key -> form parts (chair only, built once)
     this.lockPanel = new LockPanel(facilitation)
     this.proposal = h('div', { class: 'forum-proposal', 'data-proposal': '' })
-    container.replaceChildren(
-      this.proposal,
-      h('h3', { class: 'govuk-heading-m', id: 'forum-agree-lead-title', text: 'Lead worker' }), this.lead, this.nominateForm,
-      h('h3', { class: 'govuk-heading-m', id: 'forum-agree-stances-title', text: 'Agreement by agency' }), this.stanceTable, this.stanceForm.element,
-      h('h3', { class: 'govuk-heading-m', id: 'forum-agree-principles-title', text: 'Practice principles check' }), this.principles,
-      this.lockPanel.element
-    )
+    container.replaceChildren(h('div', { class: 'forum-agree' }, [
+      h('div', { class: 'forum-agree__main' }, [
+        this.proposal,
+        h('h3', { class: 'govuk-heading-m', id: 'forum-agree-lead-title', text: 'Lead worker' }), this.lead, this.nominateForm,
+        h('h3', { class: 'govuk-heading-m', id: 'forum-agree-stances-title', text: 'Agreement by agency' }), this.stanceTable, this.stanceForm.element
+      ]),
+      h('div', { class: 'forum-agree__side' }, [
+        h('h3', { class: 'govuk-heading-m', id: 'forum-agree-principles-title', text: 'Practice principles check' }), this.principles,
+        this.lockPanel.element
+      ])
+    ]))
   }
 
   render (state) {
@@ -95,6 +100,12 @@ export class AgreeView {
       ]))
     }
     replaceKeepingFocus(this.lead, children)
+    // A nomination asks this person to act: bring Accept into view (unless they are typing).
+    const asked = children.length > 1
+    if (asked && !this.asked && !isTyping(this.f.root)) {
+      requestAnimationFrame(() => children[1].scrollIntoView({ block: 'center' }))
+    }
+    this.asked = asked
     this.nominateForm.hidden = !this.f.isChair()
     const chosen = this.nominate.select.value
     const people = this.f.writers()
@@ -124,7 +135,7 @@ export class AgreeView {
   // ---- stances ------------------------------------------------------------------------
 
   buildStanceForm () {
-    const radios = radiosField('Your agency’s stance', STANCES, { name: 'forum-stance', onChange: () => this.showReason() })
+    const radios = radiosField('Your agency’s stance', STANCES, { name: 'forum-stance', inline: true, onChange: () => this.showReason() })
     const reason = textareaField('Reason', { key: 'stance-reason', hintText: 'Needed if your agency agrees with concerns or objects.' })
     const summary = h('div', {})
     const submit = button('Record stance', () => this.sendStance(), { key: 'stance-record', secondary: false })

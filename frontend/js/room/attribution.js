@@ -105,11 +105,19 @@ export class Attribution {
     this.show(root, credit)
   }
 
+  // The line under a shared text; while someone else writes in it, their name is marked on the
+  // text itself (a bar beside it and "Priya Health Visitor is typing" in bold).
   show (root, credit) {
     const line = this.line(root)
     const typing = this.typingMessage(root)
-    credit.textContent = [line, typing].filter(Boolean).join(' · ')
-    credit.hidden = !credit.textContent
+    const text = [line, typing].filter(Boolean).join(' · ')
+    if (credit.textContent !== text) {
+      credit.replaceChildren(...[line, line && typing ? ' · ' : null, typing ? h('strong', { class: 'forum-credit__typing', text: typing }) : null].filter(Boolean))
+    }
+    credit.hidden = !text
+    credit.classList.toggle('forum-credit--typing', Boolean(typing))
+    const textarea = credit.previousElementSibling
+    if (textarea && textarea.tagName === 'TEXTAREA') textarea.classList.toggle('forum-text--others-typing', Boolean(typing))
   }
 
   refresh () {

@@ -173,7 +173,7 @@ export class Board {
     }
     const where = stageName(this.roomStage)
     const text = this.moved ? `The room moved to ${where} — ` : `You are looking at ${stageName(this.view)}. The room is at ${where} — `
-    const go = h('button', { type: 'button', class: 'govuk-button govuk-!-margin-bottom-0 forum-follow__go', 'data-follow-go': '' }, ['go there', h('span', { class: 'govuk-visually-hidden', text: `: ${where}` })])
+    const go = h('button', { type: 'button', class: 'govuk-button govuk-!-margin-bottom-0 forum-follow__go', 'aria-label': `go there: ${where}`, 'data-follow-go': '', text: 'go there' })
     go.addEventListener('click', () => { this.show(this.roomStage); this.focusHeading(this.roomStage) })
     this.followBar.replaceChildren(h('p', { class: 'govuk-body forum-follow__text' }, [text, go]))
   }

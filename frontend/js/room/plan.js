@@ -102,16 +102,18 @@ export class PlanView {
     this.family = textareaField('How the family will be told', { key: 'family-communication', rows: 4, size: 'm', hintText: 'How, when and by whom the family hears about this plan.' })
     container.replaceChildren(
       this.reopened,
-      h('h3', { class: 'govuk-heading-m', id: 'forum-plan-ideas-title', text: 'Starting ideas from the Plan panel' }),
-      this.ideas,
-      h('h3', { class: 'govuk-heading-m', id: 'forum-plan-goals-title', text: 'Goals' }),
-      this.goalList, this.addGoal,
-      h('h3', { class: 'govuk-heading-m', id: 'forum-plan-actions-title', text: 'Actions' }),
-      h('p', { class: 'govuk-body', text: 'Each action says what will be done, who will do it, by when, and how we will know.' }),
-      this.actionList, this.addAction,
-      h('h3', { class: 'govuk-heading-m', id: 'forum-plan-review-title', text: 'Review' }),
-      this.review.group, this.reviewShown,
-      this.family.group
+      this.ideasBox = h('details', { class: 'govuk-details forum-ideas-box', open: true }, [
+        h('summary', { class: 'govuk-details__summary', id: 'forum-plan-ideas-title' }, [this.ideasTitle = h('span', { class: 'govuk-details__summary-text', text: 'Starting ideas from the Plan panel' })]),
+        h('div', { class: 'govuk-details__text' }, [this.ideas])
+      ]),
+      h('div', { class: 'forum-plan-head' }, [h('h3', { class: 'govuk-heading-m', id: 'forum-plan-goals-title', text: 'Goals' }), this.addGoal]),
+      this.goalList,
+      h('div', { class: 'forum-plan-head' }, [h('h3', { class: 'govuk-heading-m', id: 'forum-plan-actions-title', text: 'Actions' }), this.addAction]),
+      this.actionList,
+      h('div', { class: 'forum-plan-review' }, [
+        h('div', {}, [h('h3', { class: 'govuk-heading-m', id: 'forum-plan-review-title', text: 'Review' }), this.review.group, this.reviewShown]),
+        this.family.group
+      ])
     )
     facilitation.room.bindRoot('family_communication', this.family.textarea, 'How the family will be told')
   }
@@ -141,9 +143,16 @@ export class PlanView {
             button('Use as action', () => this.add('action:add', { from_entry: entry.id }), { key: `idea-action-${entry.id}`, more: `: ${start}` })
           ])]
         : []
-      return h('li', { class: 'forum-idea' }, [h('p', { class: 'govuk-body govuk-!-margin-bottom-1', text: `${entry.number}. ${start}` }), ...buttons])
+      return h('li', { class: 'forum-idea' }, [h('p', { class: 'govuk-body govuk-!-margin-bottom-0 forum-idea__text', text: `${entry.number}. ${start}` }), ...buttons])
     })
     if (!ideas.length) ideas.push(h('li', { class: 'govuk-body', text: 'No ideas were gathered in the Plan panel.' }))
+    this.ideasTitle.textContent = `Starting ideas from the Plan panel (${ideas.length})`
+    // Open while the plan is empty; folded away (still one click) once goals or actions exist.
+    const started = state.goals.length + state.actions.length > 0
+    if (started !== this.started) {
+      if (this.started !== undefined || started) this.ideasBox.open = !started
+      this.started = started
+    }
     replaceKeepingFocus(this.ideas, ideas)
 
     this.sync(this.goals, state.goals, this.goalList, goal => new GoalView(this, goal), view => [view.root])
