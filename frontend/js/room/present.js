@@ -165,11 +165,9 @@ export class PresentView {
 
   locked (state) {
     const latest = state.versions.length ? state.versions.reduce((a, b) => (b.number > a.number ? b : a)) : null
-    return h('div', {}, [
-      h('p', { class: 'forum-present__big', text: latest ? `Version ${latest.number} locked on ${formatDate(latest.locked_at, { time: true })}.` : 'Locked.' }),
-      h('div', { class: 'forum-present__board' }, this.panels()),
-      this.legend()
-    ])
+    const legend = this.legend()
+    legend.prepend(h('li', {}, [h('strong', { text: latest ? `Version ${latest.number} locked on ${formatDate(latest.locked_at, { time: true })}` : 'Locked' })]))
+    return h('div', {}, [h('div', { class: 'forum-present__board' }, this.panels()), legend])
   }
 
   // The largest type at which the page needs no scrolling, between the minimum and the maximum.
