@@ -130,6 +130,9 @@ def test_contributor_does_everything_by_keyboard_alone(page, room):
     room.stage(CHAIR, "hypothesis")
     room.stage(CHAIR, "prioritise")
     expect(page.locator("[data-stage-label]")).to_have_text("Stage 3 of 6: Prioritise")
+    # The nurse was typing, so the room waits for her: the bar at the top takes her there.
+    keys.tab_to(page.get_by_role("button", name="go there: Prioritise"), backwards=True)
+    keys.press("Enter")
     vote = page.get_by_role("button", name=re.compile(r"^Vote for: Late nights"))
     keys.tab_to(vote, backwards=True)
     keys.press("Enter")
@@ -150,3 +153,33 @@ def test_contributor_does_everything_by_keyboard_alone(page, room):
     keys.press("Enter")
     expect(page.locator("[data-stance-agency='Health']")).to_contain_text("Agree")
     assert keys.stops > 10
+
+
+def test_a_phone_reaches_any_panels_add_entry_within_10_tab_presses_through_the_jump_list(chromium, room):
+    """From the top of the room on a 390x844 phone: skip link, the jump list, the panel's Add entry."""
+    context = chromium.new_context(base_url=room.live_server.url, viewport={"width": 390, "height": 844})
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        page = context.new_page()
+        page.goto("/login")
+        page.get_by_label("Email address").fill(NURSE)
+        page.get_by_label("Password").fill("correct-horse-battery-staple")
+        page.get_by_role("button", name="Sign in").click()
+        for panel in ("Plan", "Presenting", "Protective"):
+            page.goto(f"/forums/{room.forum_id}")
+            expect(page.locator("[data-status]")).to_have_text("Saved")
+            keys = KeyboardUser(page)
+            keys.tab_to(page.get_by_role("link", name="Skip to main content"))
+            keys.press("Enter")
+            keys.tab_to(
+                page.get_by_role("navigation", name="Jump to").get_by_role("link", name=panel, exact=True)
+            )
+            keys.press("Enter")
+            add = page.get_by_role("button", name=f"Add entry to {panel}")
+            keys.tab_to(add)
+            print(f"Add entry to {panel}: {keys.stops} Tab presses from the top")
+            assert keys.stops <= 10, f"Add entry to {panel} took {keys.stops} Tab presses"
+            box = add.bounding_box()
+            assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= 844
+    finally:
+        context.close()

@@ -120,10 +120,13 @@ export class Board {
     this.jump.replaceChildren(h('h2', { class: 'forum-jump__title', text: 'Jump to' }), h('ul', { class: 'forum-jump__list' }, links))
   }
 
+  // Focus an area's heading and scroll it to just below the sticky stage line and notices.
   focus (element) {
-    if (!element.hasAttribute('tabindex')) element.setAttribute('tabindex', '-1')
+    if (!element.hasAttribute('tabindex') && !element.matches('summary, a, button')) element.setAttribute('tabindex', '-1')
     element.focus({ preventScroll: true })
-    element.scrollIntoView({ block: 'start' })
+    const top = this.root.querySelector('[data-top]')
+    const sticky = top && getComputedStyle(top).position === 'sticky' ? top.offsetHeight : 0
+    window.scrollTo(0, Math.max(0, element.getBoundingClientRect().top + window.scrollY - sticky - 8))
   }
 
   headingOf (stage) {
