@@ -180,6 +180,6 @@ def test_a_phone_reaches_any_panels_add_entry_within_10_tab_presses_through_the_
             print(f"Add entry to {panel}: {keys.stops} Tab presses from the top")
             assert keys.stops <= 10, f"Add entry to {panel} took {keys.stops} Tab presses"
             box = add.bounding_box()
-            assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= 844
+            assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 844
     finally:
         context.close()
