@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app wsgi
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FRONTEND := $(shell find frontend scripts -type f 2>/dev/null)
 
-.PHONY: run test lint format bench install install-dev assets chromium migrate clean
+.PHONY: run test lint format bench screenshots install install-dev assets chromium migrate clean
 
 run: install assets migrate
 	@$(FLASK) seed-demo 2>/dev/null || true
@@ -24,6 +24,10 @@ lint: install-dev
 format: install-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# docs/screenshots/: the room at each stage, present mode and a phone, from a realistic forum.
+screenshots: install-dev assets chromium
+	$(BIN)/pytest tests/test_room_board.py -q
 
 bench: install-dev assets
 	$(BIN)/python -m bench.run
