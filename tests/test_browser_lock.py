@@ -33,7 +33,11 @@ def add_entry(page: Page, panel: str, text: str) -> None:
 
 
 def stage_is(page: Page, label: str) -> None:
+    """The room is at this stage; someone who was typing follows the "go there" bar to its work."""
     expect(page.locator("[data-stage-label]")).to_have_text(label)
+    go_there = page.locator("[data-follow-go]")
+    if go_there.is_visible():
+        go_there.click()
 
 
 def next_stage(chair: Page, follower: Page, stage: str, number: int) -> None:
@@ -128,6 +132,7 @@ def test_chair_and_contributor_run_a_forum_to_the_lock(browsers, forum):
     # freezes the draft: back online, the nurse's edit is refused, reported, and its text kept.
     nurse.evaluate("window.forumRoom.disconnect()")
     expect(nurse.locator("[data-status]")).to_have_text("Reconnecting…")
+    nurse.locator("[data-stage-tab='gather']").click()  # the 6Ps are Gather's work: one tab away
     offline = entry_box(nurse, 1, "Perpetuating")
     offline.focus()
     nurse.keyboard.press("Control+End")

@@ -29,7 +29,11 @@ VIEWPORTS = [(1280, 800), (1366, 768), (390, 844)]
 
 
 def stage_is(page: Page, label: str) -> None:
+    """The room is at this stage; someone who was typing follows the "go there" bar to its work."""
     expect(page.locator("[data-stage-label]")).to_have_text(label)
+    go_there = page.locator("[data-follow-go]")
+    if go_there.is_visible():
+        go_there.click()
 
 
 def move(chair: Page, stage: str) -> None:
@@ -67,6 +71,9 @@ def plan_ready(setup) -> int:
 
 
 def record_agree(page: Page) -> None:
+    go_there = page.locator("[data-follow-go]")  # who was typing when the room moved follows it now
+    if go_there.is_visible():
+        go_there.click()
     page.get_by_label("Agree", exact=True).check()
     page.get_by_role("button", name="Record stance").click()
 

@@ -43,8 +43,7 @@ class EntryView {
     this.setCredit(`added by ${entry.author.name} (${entry.author.agency})`, entry)
     this.buttons = {}
     const foot = [this.meta]
-    const children = [this.label, this.typing]
-    const line = [this.textarea]
+    const children = [this.label, this.typing, this.textarea]
     if (actions) {
       const button = (kind, text, extraClass = '') => {
         const target = hidden('') // ' entry 2 in Protective': the accessible name says which entry
@@ -68,7 +67,7 @@ class EntryView {
       })
       foot.push(this.toggle)
     }
-    children.push(h('div', { class: 'forum-entry__line' }, line), h('div', { class: 'forum-entry__foot' }, foot))
+    children.push(h('div', { class: 'forum-entry__foot' }, foot))
     if (this.menu) children.push(this.menu)
     this.element = h('li', { class: 'forum-entry', 'data-entry': entry.id }, children)
   }
