@@ -216,6 +216,23 @@ def test_a_stage_change_brings_the_contributor_to_the_new_work_or_shows_go_there
     shoot(pages["chair"], "room-hypothesis-chair-1280.png", LAPTOP)
 
 
+def test_everyone_sees_who_is_writing_in_a_shared_text_and_where(room, pages):
+    contributor = pages["contributor"]
+    room.write(HEALTH, "hypothesis", " Mornings matter most.")
+    credit = contributor.locator("[data-credit='hypothesis']")
+    expect(credit).to_contain_text("Priya Health Visitor is typing")
+    expect(credit).to_contain_text("writing after “…mentor. Mornings matter most.”")
+    box = contributor.get_by_role("textbox", name="The hypothesis")
+    expect(box).to_have_class(re.compile("forum-text--others-typing"))
+    entry = pages["ids"]["protective"][0]
+    room.write(TEACHER, f"entry:{entry}", " Most weeks.")
+    card = pages["chair"].locator(f".forum-entry[data-entry='{entry}']")
+    expect(card.locator(".forum-entry__typing")).to_have_text("Alex Teacher is typing")
+    expect(card.locator(".forum-entry__typing-where")).to_contain_text(
+        "writing after “…more often. Most weeks.”"
+    )
+
+
 def test_prioritise_board(site, room, pages):
     forum_data.prioritise(room, pages["ids"])
     expect(pages["contributor"].locator("[data-stage-label]")).to_have_text("Stage 3 of 6: Prioritise")
@@ -269,9 +286,10 @@ def test_agree_board_and_the_nominee_sees_accept(site, room, pages):
     accept = phone.get_by_role("button", name="Accept being lead worker")
     expect(accept).to_be_visible()
     phone.wait_for_timeout(600)
-    assert accept.evaluate(
-        "e => { const b = e.getBoundingClientRect(); return b.top >= 0 && b.bottom <= innerHeight }"
-    )
+    assert accept.evaluate(IN_VIEW), "the Accept button is not in the nominee's view"
+    request = phone.locator("[data-request='nomination']")
+    expect(request).to_contain_text("You are nominated as lead worker")
+    assert request.evaluate(IN_VIEW), "the nomination notice is not in the nominee's view"
     check_length(pages["contributor"], "agree")
     check_axe(pages, "agree")
     check_present(site, "agree", 0)

@@ -41,11 +41,40 @@ export class AgreeView {
   }
 
   render (state) {
+    this.renderRequests(state)
     this.renderProposal(state)
     this.renderLead(state)
     this.renderStances(state)
     this.renderPrinciples(state)
     this.lockPanel.render(state)
+  }
+
+  // ---- what the room asks of this person, in the notice area at the top ----------------
+
+  renderRequests (state) {
+    const area = this.f.root.querySelector('[data-requests]')
+    if (!area) return
+    const me = this.f.room.me
+    const lead = state.lead_worker
+    const asks = []
+    if (state.stage === 'agree' && lead.nominee && lead.nominee.user === this.f.userId && !lead.on_proposal) {
+      asks.push({ key: 'nomination', text: 'You are nominated as lead worker: accept or decline.', go: 'Answer', target: () => this.lead })
+    }
+    const mine = me && state.stances.find(s => s.agency === me.agency)
+    if (state.stage === 'agree' && state.proposal && this.f.canWrite() && mine && !(mine.stance && mine.on_proposal)) {
+      asks.push({ key: 'stance', text: `${mine.agency}’s stance on the proposal is needed.`, go: 'Give it', target: () => this.stanceForm.element })
+    }
+    const shown = [...area.children].map(c => c.dataset.request).join()
+    if (shown === asks.map(a => a.key).join()) return
+    area.replaceChildren(...asks.map(ask => {
+      const go = button(ask.go, () => {
+        this.f.board.show('agree')
+        const target = ask.target()
+        const control = target.querySelector('button, input') || target
+        this.f.board.focus(control)
+      }, { key: `request-${ask.key}`, more: `: ${ask.text}`, classes: 'forum-follow__go' })
+      return h('p', { class: 'govuk-body forum-request', 'data-request': ask.key }, [h('strong', { text: ask.text }), ' ', go])
+    }))
   }
 
   // ---- the proposal ------------------------------------------------------------------
@@ -103,7 +132,10 @@ export class AgreeView {
     // A nomination asks this person to act: bring Accept into view (unless they are typing).
     const asked = children.length > 1
     if (asked && !this.asked && !isTyping(this.f.root)) {
-      requestAnimationFrame(() => children[1].scrollIntoView({ block: 'center' }))
+      requestAnimationFrame(() => { // the list may have been rebuilt meanwhile: find it again
+        const box = this.lead.querySelector('.govuk-inset-text')
+        if (box) box.scrollIntoView({ block: 'center' })
+      })
     }
     this.asked = asked
     this.nominateForm.hidden = !this.f.isChair()

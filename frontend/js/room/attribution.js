@@ -92,6 +92,19 @@ export class Attribution {
     return names.length === 1 ? `${names[0]} is typing` : `${names.join(' and ')} are typing`
   }
 
+  // Where the one person typing in a root is writing: the words just before their last change.
+  whereTyping (root) {
+    const since = Date.now() - TYPING_MS
+    const typists = [...(this.typing.get(root) || new Map())].filter(([user, at]) => at > since && (!this.room.me || user !== this.room.me.user))
+    const binding = this.room.bindings.get(root.startsWith('entry:') ? Number(root.slice(6)) : root)
+    const at = binding && binding.remoteAt
+    if (typists.length !== 1 || !at || at.time < since) return ''
+    const before = binding.value.slice(0, at.index).replace(/\s+/g, ' ').trimEnd()
+    if (!before) return 'writing at the start'
+    const words = before.split(' ').slice(-4).join(' ')
+    return `writing after “${words.length < before.length ? '…' : ''}${words}”`
+  }
+
   // A plan text's textarea: a line under it for its attribution and who is typing.
   attach (root, textarea) {
     let credit = this.credits.get(root)
@@ -110,9 +123,10 @@ export class Attribution {
   show (root, credit) {
     const line = this.line(root)
     const typing = this.typingMessage(root)
-    const text = [line, typing].filter(Boolean).join(' · ')
+    const where = typing ? this.whereTyping(root) : ''
+    const text = [line, typing, where].filter(Boolean).join(' · ')
     if (credit.textContent !== text) {
-      credit.replaceChildren(...[line, line && typing ? ' · ' : null, typing ? h('strong', { class: 'forum-credit__typing', text: typing }) : null].filter(Boolean))
+      credit.replaceChildren(...[line, line && typing ? ' · ' : null, typing ? h('strong', { class: 'forum-credit__typing', text: typing }) : null, where ? ` · ${where}` : null].filter(Boolean))
     }
     credit.hidden = !text
     credit.classList.toggle('forum-credit--typing', Boolean(typing))

@@ -34,6 +34,7 @@ class EntryView {
       'data-entry': entry.id
     })
     this.typing = h('p', { class: 'forum-entry__typing', id: `${base}-typing`, hidden: true })
+    this.typingWhere = h('p', { class: 'forum-entry__typing-where', hidden: true })
     this.badge = agencyBadge(entry.author.agency)
     // The card shows the text first, then who wrote it on one short line (the badge and the
     // person). The label says the same in words, as one piece of text ("Entry 1 in Protective,
@@ -43,7 +44,7 @@ class EntryView {
     this.setCredit(`added by ${entry.author.name} (${entry.author.agency})`, entry)
     this.buttons = {}
     const foot = [this.meta]
-    const children = [this.label, this.typing, this.textarea]
+    const children = [this.label, this.typing, this.typingWhere, this.textarea]
     if (actions) {
       const button = (kind, text, extraClass = '') => {
         const target = hidden('') // ' entry 2 in Protective': the accessible name says which entry
@@ -108,9 +109,11 @@ class EntryView {
     this.credit.replaceChildren(...shown)
   }
 
-  setTyping (message) {
+  setTyping (message, where = '') {
     this.typing.textContent = message
     this.typing.hidden = !message
+    this.typingWhere.textContent = message ? where : ''
+    this.typingWhere.hidden = !message || !where
     this.element.classList.toggle('forum-entry--others-typing', Boolean(message))
   }
 }

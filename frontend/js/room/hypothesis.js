@@ -13,7 +13,7 @@ export class HypothesisView {
     })
     this.textarea = field.textarea
     container.replaceChildren(
-      h('p', { class: 'govuk-body', text: 'Build one working theory together, drawing on the 6Ps below.' }),
+      h('p', { class: 'govuk-body', text: 'Build one working theory together, drawing on the perpetuating and protective factors beside it (all 6Ps are under Gather).' }),
       field.group
     )
     facilitation.room.bindRoot('hypothesis', this.textarea, 'The hypothesis')

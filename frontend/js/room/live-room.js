@@ -144,6 +144,7 @@ export class LiveRoom {
       const wasRebuilding = this.rebuilding
       this.rebuilding = false
       this.refusals.clear('connection')
+      this.refusals.clear('offline-action') // connected again: those notices no longer hold
       this.me = ack.me
       this.presence.me = ack.me.user
       this.applyRemote(ack.update)
@@ -438,7 +439,7 @@ export class LiveRoom {
     for (const id of this.view.views.keys()) {
       const view = this.view.view(id)
       if (!view) continue
-      view.setTyping(this.attribution.typingMessage(`entry:${id}`))
+      view.setTyping(this.attribution.typingMessage(`entry:${id}`), this.attribution.whereTyping(`entry:${id}`))
       if (view.entry) view.setCredit(this.attribution.line(`entry:${id}`, view.entry.author))
     }
   }

@@ -121,7 +121,7 @@ export class PresentView {
 
   plan (state) {
     const room = this.f.room
-    const goals = state.goals.map((g, i) => h('li', { class: `forum-present__entry${this.spotlightOf('goal', g.id)}`, 'data-present-goal': g.id, text: `Goal ${i + 1}: ${room.textOf(g.root) || '(empty)'}` }))
+    const goals = state.goals.map((g, i) => h('li', { class: `forum-present__entry${this.spotlightOf('goal', g.id)}`, 'data-present-goal': g.id, text: room.textOf(g.root) || '(empty)' }))
     const rows = state.actions.map((a, i) => h('tr', { class: `govuk-table__row${this.spotlightOf('action', a.id)}`, 'data-present-action': a.id }, [
       h('td', { class: 'govuk-table__cell', text: String(i + 1) }),
       h('td', { class: 'govuk-table__cell', text: room.textOf(a.what_root) || '(empty)' }),

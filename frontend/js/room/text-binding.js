@@ -112,6 +112,9 @@ export class TextBinding {
     } else {
       start = transformIndex(event.delta, start)
       end = transformIndex(event.delta, end)
+      // Where someone else is writing, to show it beside the text ("after “… half term”").
+      const at = endOfChange(event.delta)
+      if (at !== null && transaction.origin !== this.origin) this.remoteAt = { index: at, time: Date.now() }
     }
     const scrollTop = textarea.scrollTop
     textarea.value = text
