@@ -167,13 +167,11 @@ def set_spotlight(forum_id: int, user: User, target: str | None) -> str | None:
         model = SPOTLIGHT_KINDS.get(kind)
         row = db.session.get(model, int(number)) if model and number.isdigit() else None
         if row is None or row.forum_id != forum_id or row.removed_at is not None:
-            db.session.rollback()
             raise ServiceError("That is not in this forum (or it was removed).", code="not_found")
     plan = plan_of(forum_id)
     if plan.spotlight != target:
         plan.spotlight = target
         record("forum.spotlight", actor_id=user.id, forum_id=forum_id, target=target or "")
-    db.session.commit()
     return target
 
 
