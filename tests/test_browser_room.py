@@ -39,6 +39,7 @@ def forum(people):
         "RF-1", chair=CHAIR, **{NURSE: "contributor", TEACHER: "contributor", OBSERVER: "observer"}
     )
     start_forum(forum.id, find_user(CHAIR))  # live: entries are not written input
+    db.session.commit()  # set-up is stored (services only flush) before the live server reads it
     return forum
 
 
