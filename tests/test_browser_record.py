@@ -67,6 +67,7 @@ def plan_ready(setup) -> int:
     set_review_date(fid, setup.chair, date.today() + timedelta(days=90))
     write_text(fid, setup.chair.id, "hypothesis", "Late nights keep J from school.")
     nominate_lead(fid, setup.chair, setup.nurse.id)
+    db.session.commit()  # stored (services only flush) before the live server reads it
     return action.id
 
 
