@@ -160,7 +160,7 @@ def set_spotlight(forum_id: int, user: User, target: str | None) -> str | None:
 
     target is "entry:12", "goal:3" or "action:5"; something removed or of another forum is refused.
     """
-    chair(forum_id, user)
+    require_chair(forum_id, user)
     claim_open_forum(forum_id)
     if target is not None:
         kind, _, number = target.partition(":")
