@@ -35,8 +35,10 @@ def test_joins_on_one_process_racing_updates_on_the_other_miss_nothing(cluster):
         async def type_until_stopped():
             n = 0
             while not stop.is_set():
-                assert (await writer.edit(root, f"<{n}>"))["ok"]
+                reply = await writer.edit(root, f"<{n}>")
+                assert reply["ok"], reply
                 n += 1
+                await asyncio.sleep(1 / 30)  # 30 updates a second: under the server's 40 events a second
 
         typing = asyncio.create_task(type_until_stopped())
         joiners = []
