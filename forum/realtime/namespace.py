@@ -189,7 +189,10 @@ class ForumNamespace(Namespace):
         except ServiceError as error:
             return refusal(error)
         if spec.then is not None:
-            spec.then(call, outcome)
+            try:
+                spec.then(call, outcome)
+            except ServiceError as error:  # the row stands (committed); only its starting text is missing
+                log.warning("event %r: its follow-up was refused (%s)", spec.name, error.code)
         reply = ok(**spec.reply(outcome))
         self._tell(spec, call, outcome)
         return reply
