@@ -27,7 +27,7 @@ format: install-dev
 
 # docs/screenshots/: the room at each stage, present mode and a phone, from a realistic forum.
 screenshots: install-dev assets chromium
-	$(BIN)/pytest tests/test_room_board.py -q
+	SCREENSHOTS_DIR=docs/screenshots $(BIN)/pytest tests/test_room_board.py tests/test_a11y_room.py -q
 
 bench: install-dev assets
 	$(BIN)/python -m bench.run

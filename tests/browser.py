@@ -1,7 +1,10 @@
 """Headless Chromium (Debian's /usr/bin/chromium) driven by Playwright's sync API, for browser tests."""
 
+import os
 import shutil
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from flask import has_app_context
@@ -9,6 +12,10 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from forum.extensions import db
 from tests.conftest import PASSWORD
+
+# Where the room's screenshots go: docs/screenshots/ when asked (`make screenshots`), else a scratch
+# folder, so that running the tests leaves the working tree as it was.
+SCREENSHOTS = Path(os.environ.get("SCREENSHOTS_DIR") or Path(tempfile.gettempdir()) / "forum-screenshots")
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

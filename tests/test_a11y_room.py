@@ -14,8 +14,8 @@ from playwright.sync_api import Browser, Page, expect
 
 from forum.extensions import db
 from tests.a11y import FOCUS_PROBLEM, NOTHING_FOCUSED, assert_no_violations, small_targets
-from tests.browser import TIMEOUT_MS, chromium_fixture, open_room, sign_in  # noqa: F401
-from tests.conftest import ROOT, LiveServer, People, make_app
+from tests.browser import SCREENSHOTS, TIMEOUT_MS, chromium_fixture, open_room, sign_in  # noqa: F401
+from tests.conftest import LiveServer, People, make_app
 from tests.room_driver import RoomDriver
 
 pytestmark = [pytest.mark.a11y, pytest.mark.browser]
@@ -24,7 +24,6 @@ CHAIR = "ada.chair@example.org"
 NURSE = "jo.nurse@example.org"
 TEACHER = "sam.teacher@example.org"
 OBSERVER = "olu.observer@example.org"
-SCREENSHOTS = ROOT / "docs" / "screenshots"
 PHONE = {"width": 320, "height": 640}
 LAPTOP = {"width": 1280, "height": 800}
 

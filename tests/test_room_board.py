@@ -16,13 +16,12 @@ from playwright.sync_api import Browser, Page, expect
 from forum.extensions import db
 from tests import board_support as forum_data
 from tests.a11y import assert_no_violations
-from tests.browser import TIMEOUT_MS, chromium_fixture, open_room, sign_in  # noqa: F401
-from tests.conftest import ROOT, LiveServer, People, make_app
+from tests.browser import SCREENSHOTS, TIMEOUT_MS, chromium_fixture, open_room, sign_in  # noqa: F401
+from tests.conftest import LiveServer, People, make_app
 from tests.room_driver import RoomDriver
 
 pytestmark = [pytest.mark.browser, pytest.mark.a11y]
 
-SCREENSHOTS = ROOT / "docs" / "screenshots"
 LAPTOP = {"width": 1280, "height": 800}
 WIDE = {"width": 1920, "height": 1080}
 SMALL_LAPTOP = {"width": 1366, "height": 768}
@@ -140,7 +139,6 @@ def check_length(page: Page, stage: str) -> None:
     page.set_viewport_size(LAPTOP)
     height = page_height(page)
     print(f"{stage}: page {height} px at 1280x800")
-    page.screenshot(path=f"/tmp/board-{stage}.png", full_page=True)
     assert height <= 2.5 * LAPTOP["height"], f"{stage}: the page is {height} px long"
 
 
