@@ -11,13 +11,12 @@ a project dependency: put it on PATH or name it in PY_SPY (e.g. a separate venv'
 import collections
 import os
 import re
-import secrets
 import shutil
 import subprocess
 import sys
 import time
 
-from bench.run import OUTPUT, Clients, Server, bench_app, describe, seed, summarise
+from bench.run import OUTPUT, Clients, Server, describe, prepare, summarise
 
 # (label, pattern matched against a folded stack) — inclusive shares of the samples
 PARTS = [
@@ -57,16 +56,7 @@ def main() -> None:
     py_spy = os.environ.get("PY_SPY") or shutil.which("py-spy")
     if not py_spy:
         sys.exit("py-spy not found: put it on PATH or set PY_SPY")
-    shutil.rmtree(OUTPUT, ignore_errors=True)
-    (OUTPUT / "instance").mkdir(parents=True)
-    secret = secrets.token_hex(32)
-    database = OUTPUT / "bench.db"
-    app = bench_app(database, secret)
-    with app.app_context():
-        scenarios, _load_forum = seed(app)
-        from forum.extensions import db
-
-        db.engine.dispose()
+    database, secret, scenarios, _load_forum = prepare()
     scenario = next(s for s in scenarios if s.name == "20x10")
     output = OUTPUT / f"profile-{kind}.txt"
     server = Server(kind, database, secret)

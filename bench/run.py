@@ -647,9 +647,9 @@ def write_results(figures: dict, loads: dict, seconds: float, load_before: tuple
     return table
 
 
-def main() -> None:
-    began = time.monotonic()
-    load_before = os.getloadavg()
+def prepare(log_updates: int = 0) -> tuple[Path, str, list, int]:
+    """A fresh bench database, seeded (and with a log of log_updates in the load forum): its path,
+    the servers' secret key, the scenarios and the load forum's id."""
     shutil.rmtree(OUTPUT, ignore_errors=True)
     (OUTPUT / "instance").mkdir(parents=True)
     secret = secrets.token_hex(32)
@@ -657,10 +657,18 @@ def main() -> None:
     app = bench_app(database, secret)
     with app.app_context():
         scenarios, load_forum = seed(app)
-        write_log(load_forum, LOAD_UPDATES)
+        if log_updates:
+            write_log(load_forum, log_updates)
         from forum.extensions import db
 
         db.engine.dispose()
+    return database, secret, scenarios, load_forum
+
+
+def main() -> None:
+    began = time.monotonic()
+    load_before = os.getloadavg()
+    database, secret, scenarios, load_forum = prepare(LOAD_UPDATES)
 
     def log(message: str) -> None:
         print(f"[{time.monotonic() - began:4.0f} s] {message}", flush=True)
