@@ -62,10 +62,12 @@ def main() -> None:
     server = Server(kind, database, secret)
     try:
         clients = Clients(kind, server.url, scenario, 4)
+        if clients.joined != scenario.clients:
+            raise RuntimeError(f"{kind}: only {clients.joined} of {scenario.clients} clients joined")
         time.sleep(1.0)
         spy = subprocess.Popen(  # noqa: S603 - a local tool
             [py_spy, "record", "-p", str(server.process.pid), "-r", "200", "-d", str(int(seconds) + 1)]
-            + ["-f", "raw", "-o", str(output), "--nonblocking"],
+            + ["-f", "raw", "-o", str(output), "--nonblocking", "--gil"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

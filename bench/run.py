@@ -134,6 +134,7 @@ def seed(app) -> tuple[list[Scenario], int]:
         Scenario("20x10", [room(f"B-20-{n}", range(10 * n, 10 * n + 10)) for n in range(20)], 80),
     ]
     load_forum, _root, _cookies = room("B-LOAD", range(2))
+    db.session.commit()  # services only flush: the seeding is one unit of work
     return scenarios, load_forum
 
 

@@ -386,6 +386,7 @@ def accept_update(live: Room, user_id: int, data: bytes, sid: str | None = None)
     new = [name for name in names if name not in live.doc]  # roots already in the document were checked
     if new:
         check_roots_belong(live.forum_id, new)
-    db.session.commit()  # end the caller's read transaction: hundreds may wait for a batch, holding nothing
+    if db.session.registry.has():  # most updates touch no session: none is made just to end it
+        db.session.commit()  # end the caller's read transaction: hundreds may wait for a batch, holding nothing
     _update_id, roots = live.group.submit(live, user_id, data, sid)
     return roots

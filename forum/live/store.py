@@ -11,7 +11,14 @@ from sqlalchemy import delete, func, insert, select
 from forum.extensions import db
 from forum.live.updates import ROOT_NAME
 from forum.models import DocumentSnapshot, DocumentUpdate, FrozenClient
+from forum.models.base import utcnow
+from forum.prepared import Prepared
 from forum.services.claims import claim_open_forum
+
+# Run for every batch of updates: prepared once (forum/prepared.py).
+_APPEND = Prepared(
+    insert(DocumentUpdate).returning(DocumentUpdate.id), ["forum_id", "user_id", "data", "created_at"]
+)
 
 
 def build_doc(snapshot: bytes | None, updates: list[bytes]) -> Doc:
@@ -99,9 +106,11 @@ class SqlDocumentStore:
         return Missed() if after is None else self.since(forum_id, after)[0]
 
     def append(self, forum_id: int, updates: list[tuple[int, bytes]]) -> list[int]:
-        rows = [{"forum_id": forum_id, "user_id": user_id, "data": data} for user_id, data in updates]
-        statement = insert(DocumentUpdate).returning(DocumentUpdate.id, sort_by_parameter_order=True)
-        return list(db.session.connection().execute(statement, rows).scalars())  # Core: no ORM objects
+        at = utcnow()
+        return [  # one row at a time: each id as the database gave it, in order
+            _APPEND.first({"forum_id": forum_id, "user_id": user_id, "data": data, "created_at": at})[0]
+            for user_id, data in updates
+        ]
 
     def newest_snapshot(self, forum_id: int) -> int:
         return db.session.scalar(

@@ -4,6 +4,10 @@ from sqlalchemy import insert
 
 from forum.extensions import db
 from forum.models import AuditEvent
+from forum.models.base import utcnow
+from forum.prepared import Prepared
+
+_INSERT = Prepared(insert(AuditEvent), ["at", "actor_id", "action", "forum_id", "detail"])
 
 
 def record(action: str, actor_id: int | None = None, forum_id: int | None = None, **detail) -> None:
@@ -12,5 +16,7 @@ def record(action: str, actor_id: int | None = None, forum_id: int | None = None
 
 
 def record_many(events: list[dict]) -> None:
-    """Add many audit events (dicts of record's arguments, detail as a dict) in one statement."""
-    db.session.connection().execute(insert(AuditEvent), events)  # Core: no ORM objects
+    """Add many audit events (dicts of actor_id, action, forum_id and detail) at once: a prepared
+    statement (forum/prepared.py), as group commit writes them for every batch."""
+    at = utcnow()
+    _INSERT.execute_many([{"at": at, **event} for event in events])

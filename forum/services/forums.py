@@ -2,10 +2,11 @@
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from forum.extensions import db
 from forum.models import Forum, ForumRole, Participant
+from forum.prepared import Prepared
 from forum.services import ServiceError
 from forum.services.accounts import find_user
 from forum.services.audit import record
@@ -94,18 +95,22 @@ def write_refusal(role: ForumRole | None) -> ServiceError | None:
     return None
 
 
+_ROLE = Prepared(
+    select(Participant.role).where(
+        Participant.forum_id == bindparam("forum"), Participant.user_id == bindparam("user")
+    )
+)
+
+
 def writing_refusals(forum_id: int, user_ids: set[int]) -> dict[int, ServiceError]:
     """Why each of these users may not change the forum (absent: they may).
 
-    Core on the session's connection, one cached statement per user: it runs for every batch of
-    document updates, and a batch holds few authors per forum.
+    One prepared statement per user (forum/prepared.py): it runs for every batch of document
+    updates, and a batch holds few authors per forum.
     """
-    connection = db.session.connection()
     refusals = {}
     for user_id in user_ids:
-        role = connection.execute(
-            select(Participant.role).where(Participant.forum_id == forum_id, Participant.user_id == user_id)
-        ).scalar()
-        if (refusal := write_refusal(role)) is not None:
+        row = _ROLE.first({"forum": forum_id, "user": user_id})
+        if (refusal := write_refusal(row[0] if row else None)) is not None:
             refusals[user_id] = refusal
     return refusals
