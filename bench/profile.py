@@ -1,10 +1,10 @@
-"""Where the forum server's time goes: py-spy over one fixed-rate phase of 20 rooms of 10.
+"""Where the forum server's time goes: py-spy over one fixed-rate phase (20 rooms of 10 by default).
 
-    python -m bench.profile [RATE [SECONDS [KIND]]]     (defaults: 160 keystrokes/s, 8 s, forum)
+    python -m bench.profile [RATE [SECONDS [KIND [SCENARIO]]]]   (defaults: 160 keystrokes/s, 8 s, forum, 20x10)
 
 Seeds a fresh database as `make bench` does, starts the server and the flow-controlled clients,
-and records the server with py-spy (200 Hz, raw folded stacks in bench/output/profile-KIND.txt)
-during the phase; then prints the share of samples under the functions that matter. py-spy is not
+and records the server with py-spy (200 Hz, samples only while it holds the GIL, so a wait for the
+disk is not counted as work; raw folded stacks in bench/output/profile-KIND.txt) during the phase; then prints the share of samples under the functions that matter. py-spy is not
 a project dependency: put it on PATH or name it in PY_SPY (e.g. a separate venv's bin/py-spy).
 """
 
@@ -53,11 +53,12 @@ def main() -> None:
     rate = float(sys.argv[1]) if len(sys.argv) > 1 else 160.0
     seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 8.0
     kind = sys.argv[3] if len(sys.argv) > 3 else "forum"
+    name = sys.argv[4] if len(sys.argv) > 4 else "20x10"
     py_spy = os.environ.get("PY_SPY") or shutil.which("py-spy")
     if not py_spy:
         sys.exit("py-spy not found: put it on PATH or set PY_SPY")
     database, secret, scenarios, _load_forum = prepare()
-    scenario = next(s for s in scenarios if s.name == "20x10")
+    scenario = next(s for s in scenarios if s.name == name)
     output = OUTPUT / f"profile-{kind}.txt"
     server = Server(kind, database, secret)
     try:
