@@ -21,7 +21,6 @@ import os
 import platform
 import secrets
 import shutil
-import signal
 import socket
 import struct
 import subprocess
@@ -206,9 +205,7 @@ class Server:
             SOCKET_EVENTS_PER_SECOND="100000",
             SOCKET_EVENTS_BURST="100000",
         )
-        if kind == "forum" and os.environ.get("BENCH_PROFILE"):  # cProfile of the server, written on stop
-            command = [PYTHON, "-m", "cProfile", "-o", os.environ["BENCH_PROFILE"], "wsgi.py"]
-        elif kind == "forum":
+        if kind == "forum":
             command = [PYTHON, "wsgi.py"]
         elif kind == "bare":
             command = [PYTHON, "-m", "bench.relay", str(self.port)]
@@ -243,10 +240,6 @@ class Server:
         return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime (fields 14 and 15)
 
     def stop(self) -> None:
-        if self.kind == "forum" and os.environ.get("BENCH_PROFILE"):
-            self.process.send_signal(signal.SIGINT)  # eventlet's server returns; cProfile writes its file
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.process.wait(30)
         self.process.terminate()
         try:
             self.process.wait(10)
