@@ -8,6 +8,8 @@ import threading
 import pytest
 from pycrdt import Doc, Text
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from forum.extensions import db
 from forum.live.room import accept_update
@@ -155,3 +157,40 @@ def test_a_failed_commit_is_reported_to_every_author_and_memory_is_rolled_back(a
     assert accept_update(live, chair.id, typed(author, "entry:1", "and more")) == ["entry:1"]
     assert document_texts(forum_id) == {"entry:1": "kept and more"}
     assert str(live.doc.get("entry:1", type=Text)) == "kept and more"
+
+
+def test_memory_is_rolled_back_even_when_the_rollback_fails(app, people, monkeypatch):
+    """The prepared statements run on the driver's cursor, so a lost connection is first noticed by
+    the rollback: the author still gets the batch's error and memory still goes back to the store."""
+    chair = people.user("chair@example.org")
+    chair_id, forum_id = chair.id, people.forum("RF-GONE").id
+    live = Rooms().room(forum_id)
+    entries_in(chair, [forum_id, forum_id])
+    author = Doc()
+    accept_update(live, chair_id, typed(author, "entry:1", "kept "))
+    db.session.execute(
+        text(
+            "CREATE TRIGGER refuse_updates BEFORE INSERT ON document_updates "
+            "BEGIN SELECT RAISE(ABORT, 'refused for the test'); END"
+        )
+    )
+    db.session.commit()
+    rollback, failed = Session.rollback, []
+
+    def rollback_on_a_lost_connection(session):
+        rollback(session)  # what the database does itself when the connection goes
+        if not failed:
+            failed.append(True)
+            raise OperationalError("ROLLBACK", {}, Exception("server closed the connection unexpectedly"))
+
+    monkeypatch.setattr(Session, "rollback", rollback_on_a_lost_connection)
+    with pytest.raises(Exception, match="refused for the test"):
+        accept_update(live, chair_id, typed(Doc(), "entry:2", "lost"))
+    assert failed, "the rollback was not reached: the scenario proved nothing"
+    assert sorted(live.doc.keys()) == ["entry:1"], "memory must not keep what was not stored"
+    monkeypatch.undo()
+    db.session.rollback()
+    db.session.execute(text("DROP TRIGGER refuse_updates"))
+    db.session.commit()
+    assert accept_update(live, chair_id, typed(author, "entry:1", "and more")) == ["entry:1"]
+    assert document_texts(forum_id) == {"entry:1": "kept and more"}
