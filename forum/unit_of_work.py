@@ -10,11 +10,14 @@ of live document updates (forum/live/group_commit.py) is the one documented exce
 `unit_of_work()` is a context manager and, like any contextlib manager, also a decorator.
 """
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from forum.extensions import db
 from forum.services.signals import forget_queued, send_committed
+
+log = logging.getLogger(__name__)
 
 
 @contextmanager
@@ -24,7 +27,18 @@ def unit_of_work() -> Iterator[None]:
         yield
         db.session.commit()  # the edge's one commit: services only flush
     except BaseException:
-        db.session.rollback()  # the edge's one rollback: a refused operation leaves no partial write
         forget_queued()
+        roll_back()  # the edge's one rollback: a refused operation leaves no partial write
         raise
     send_committed()
+
+
+def roll_back() -> None:
+    """Roll the session's transaction back. If even that fails (the connection is gone, and the
+    database has dropped the transaction with it), close the session instead: the caller's own error
+    is the one to report, and the next operation starts on a fresh connection."""
+    try:
+        db.session.rollback()
+    except Exception:
+        log.exception("a rollback failed; closing the session")
+        db.session.close()

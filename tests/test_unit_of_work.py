@@ -314,3 +314,42 @@ def test_a_signal_follows_the_commit_and_a_refusal_sends_none(app, client, peopl
     finally:
         participation_changed.disconnect(receiver)
     assert seen == [("observer", "observer")]  # the last chair's refusal sent nothing
+
+
+def test_a_failed_rollback_keeps_the_operations_error_and_sends_none_of_its_signals(app, people, monkeypatch):
+    """The prepared statements raise the driver's own errors, so a lost connection may first be noticed
+    by the edge's rollback: the caller still gets the operation's error, its queued signals are
+    dropped (never sent after a later commit), and the next operation works on a fresh connection."""
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm import Session
+
+    from forum.services.signals import send_after_commit
+    from forum.unit_of_work import unit_of_work
+
+    rollback, failed, sent = Session.rollback, [], []
+
+    def rollback_on_a_lost_connection(session):
+        rollback(session)  # what the database does itself when the connection goes
+        if not failed:
+            failed.append(True)
+            raise OperationalError("ROLLBACK", {}, Exception("server closed the connection unexpectedly"))
+
+    def receiver(_sender, **fields) -> None:
+        sent.append(fields)
+
+    participation_changed.connect(receiver)
+    monkeypatch.setattr(Session, "rollback", rollback_on_a_lost_connection)
+    try:
+        with pytest.raises(ServiceError, match="refused half-way"), unit_of_work():
+            db.session.add(Agency(name="Written before the refusal"))
+            db.session.flush()
+            send_after_commit(participation_changed, forum_id=1, user_id=1, role=None)
+            raise ServiceError("refused half-way", code="refused")
+        assert failed, "the rollback was not reached: the scenario proved nothing"
+        with unit_of_work():
+            db.session.add(Agency(name="A later operation"))
+    finally:
+        participation_changed.disconnect(receiver)
+    assert sent == [], "a signal of the refused operation was sent after a later commit"
+    names = set(db.session.scalars(select(Agency.name)))
+    assert "A later operation" in names and "Written before the refusal" not in names

@@ -13,7 +13,6 @@ first update that queued meanwhile. Works alike with eventlet green threads and 
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Callable
@@ -24,11 +23,10 @@ from forum import metrics
 from forum.extensions import db
 from forum.services import ServiceError
 from forum.services.forums import writing_refusals
+from forum.unit_of_work import roll_back
 
 if TYPE_CHECKING:
     from forum.live.room import Room
-
-log = logging.getLogger(__name__)
 
 # Refusals that stand: the browser discards the refused change, so nothing built on it may come later.
 FINAL_REFUSALS = frozenset({"forbidden", "locked", "frozen"})
@@ -131,7 +129,7 @@ def write_batch(batch: list[PendingUpdate]) -> list[tuple[Room, list[PendingUpda
             outcomes.append((room, accepted, room.freeze_refused(group, FINAL_REFUSALS)))
         db.session.commit()  # the one documented exception to "the edge commits": a batch of many edges
     except Exception as error:
-        _roll_back()
+        roll_back()  # closes the session if even the rollback fails: memory is reloaded below either way
         for pending in batch:
             if pending.error is None:  # not refused on its own: it fails with the transaction
                 pending.error = error
@@ -145,17 +143,6 @@ def write_batch(batch: list[PendingUpdate]) -> list[tuple[Room, list[PendingUpda
     finally:
         for room in rooms:
             room.lock.release()
-
-
-def _roll_back() -> None:
-    """End the failed batch's transaction. If even that fails (the connection is gone, so the database
-    has dropped the transaction itself), the session is closed instead: the documents are reloaded
-    next either way, so memory never keeps what was not stored."""
-    try:
-        db.session.rollback()
-    except Exception:
-        log.exception("group commit: the rollback of a failed batch failed; closing its session")
-        db.session.close()
 
 
 def _writable(group: list[PendingUpdate]) -> bool:
