@@ -41,7 +41,7 @@ class Prepared:
     def __init__(self, statement: Executable, column_keys: Iterable[str] | None = None):
         self.statement = statement
         self.column_keys = list(column_keys) if column_keys is not None else None
-        self._compiled: dict[int, _Compiled] = {}
+        self._compiled: dict[tuple[str, str, str], _Compiled] = {}  # by database kind and driver
 
     def execute(self, params: Mapping[str, Any]):
         """Run with one set of parameters in the session's transaction; the DB-API cursor."""
@@ -78,9 +78,10 @@ class Prepared:
             connection = session.connection()  # begins the session's transaction if none is open
             found = session.info[_CURSOR] = (connection.dialect, connection.connection.cursor())
         dialect, cursor = found
-        compiled = self._compiled.get(id(dialect))
+        kind = (dialect.name, dialect.driver, dialect.paramstyle)  # not id(): engines come and go
+        compiled = self._compiled.get(kind)
         if compiled is None:
-            compiled = self._compiled[id(dialect)] = self._compile(dialect)
+            compiled = self._compiled[kind] = self._compile(dialect)
         return compiled, cursor
 
     def _compile(self, dialect) -> _Compiled:
