@@ -7,8 +7,11 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 import requests
@@ -221,6 +224,32 @@ def csrf_token_from(html: str) -> str:
 def _title(html: str) -> str:
     start = html.find("<title>")
     return html[start : html.find("</title>")] if start >= 0 else ""
+
+
+Seeded = TypeVar("Seeded")
+
+
+@contextmanager
+def module_server(
+    migrated_database: Path, tmp_path_factory, name: str, seed: Callable[[], Seeded]
+) -> Iterator[tuple[LiveServer, Seeded]]:
+    """For a module of tests: a real server on its own copy of the migrated database, seeded once by
+    `seed` in this process's app context (open while the server runs); the server signs with this
+    app's key, so links seeded here work there. Stopped, and this process's connections closed, after."""
+    base = tmp_path_factory.mktemp(name)
+    path = base / "forum.db"
+    shutil.copyfile(migrated_database, path)
+    (base / "instance").mkdir()
+    app = make_app(path)
+    with app.app_context():
+        seeded = seed()
+        server = LiveServer(path, base / "instance", env={"SECRET_KEY": app.config["SECRET_KEY"]}).start()
+        try:
+            yield server, seeded
+        finally:
+            server.stop()
+            db.session.remove()
+            db.engine.dispose()
 
 
 @pytest.fixture

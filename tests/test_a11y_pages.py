@@ -4,7 +4,6 @@ One real eventlet server and one seeded database serve the whole module, so each
 navigation and one axe run. Pages that show form errors get them by submitting the real form.
 """
 
-import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -25,7 +24,7 @@ from forum.services.stages import start_forum
 from forum.services.templates import DEFAULT_TEMPLATE
 from tests.a11y import assert_no_violations
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, chromium_fixture, sign_in  # noqa: F401
-from tests.conftest import LiveServer, People, make_app
+from tests.conftest import LiveServer, People, module_server
 from tests.lock_factories import CHAIR, HEALTH, forum_with_people, make_lockable, write_text
 
 pytestmark = [pytest.mark.a11y, pytest.mark.browser]
@@ -97,24 +96,14 @@ def _seed(people: People) -> dict:
 @pytest.fixture(scope="module")
 def site(migrated_database, tmp_path_factory, chromium: Browser) -> Iterator[Site]:
     """The real server on a database seeded once for the module; one browser context per person."""
-    base = tmp_path_factory.mktemp("a11y-pages")
-    path = base / "forum.db"
-    shutil.copyfile(migrated_database, path)
-    (base / "instance").mkdir()
-    app = make_app(path)
-    with app.app_context():
-        ids = _seed(People())
-        # The server signs links with the same key as this process, so the seeded links work there.
-        server = LiveServer(path, base / "instance", env={"SECRET_KEY": app.config["SECRET_KEY"]}).start()
+    served = module_server(migrated_database, tmp_path_factory, "a11y-pages", lambda: _seed(People()))
+    with served as (server, ids):
         opened = Site(server, ids)
         try:
             yield opened
         finally:
             for context in opened.contexts.values():
                 context.close()
-            server.stop()
-            db.session.remove()
-            db.engine.dispose()
 
 
 def _context(site: Site, chromium: Browser, who: str | None) -> BrowserContext:

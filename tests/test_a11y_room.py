@@ -4,7 +4,6 @@ The room's state is made the way people make it: entries, votes, stances and the
 events sent by real Socket.IO clients (tests/room_driver.py) while the pages watch in Chromium.
 """
 
-import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -12,10 +11,9 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from forum.extensions import db
 from tests.a11y import FOCUS_PROBLEM, NOTHING_FOCUSED, assert_no_violations, small_targets
 from tests.browser import SCREENSHOTS, TIMEOUT_MS, chromium_fixture, open_room, sign_in  # noqa: F401
-from tests.conftest import LiveServer, People, make_app
+from tests.conftest import LiveServer, People, module_server
 from tests.room_driver import RoomDriver
 
 pytestmark = [pytest.mark.a11y, pytest.mark.browser]
@@ -52,33 +50,26 @@ class RoomSite:
 
 @pytest.fixture(scope="module")
 def site(migrated_database, tmp_path_factory, chromium: Browser) -> Iterator[RoomSite]:
-    base = tmp_path_factory.mktemp("a11y-room")
-    path = base / "forum.db"
-    shutil.copyfile(migrated_database, path)
-    (base / "instance").mkdir()
-    app = make_app(path)
-    with app.app_context():
+    def seed() -> dict:
         people = People()
         people.user(CHAIR, agency="Children's Social Care", name="Ada Chair")
         people.user(NURSE, agency="Health", name="Jo Nurse")
         people.user(TEACHER, agency="School", name="Sam Teacher")
         people.user(OBSERVER, agency="Housing", name="Olu Observer")
         roles = {NURSE: "contributor", TEACHER: "contributor", OBSERVER: "observer"}
-        forums = {
+        return {
             reference: people.forum(reference, chair=CHAIR, title="Support for J and family", **roles).id
             for reference in ("RF-STAGES", "RF-GATHER")
         }
-        server = LiveServer(path, base / "instance").start()
+
+    with module_server(migrated_database, tmp_path_factory, "a11y-room", seed) as (server, forums):
         opened = RoomSite(server, forums, chromium)
         try:
             yield opened
         finally:
             for context in opened.contexts:
                 context.close()
-            server.stop()
-            db.session.remove()
-            db.engine.dispose()
-        assert not opened.errors, opened.errors
+    assert not opened.errors, opened.errors
 
 
 @pytest.fixture

@@ -6,18 +6,16 @@ Sizes are measured in the page (bounding boxes, scrollHeight, computed font size
 """
 
 import re
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from forum.extensions import db
 from tests import board_support as forum_data
 from tests.a11y import assert_no_violations
 from tests.browser import SCREENSHOTS, TIMEOUT_MS, chromium_fixture, open_room, sign_in  # noqa: F401
-from tests.conftest import LiveServer, People, make_app
+from tests.conftest import LiveServer, People, module_server
 from tests.room_driver import RoomDriver
 
 pytestmark = [pytest.mark.browser, pytest.mark.a11y]
@@ -52,28 +50,21 @@ class Site:
 
 @pytest.fixture(scope="module")
 def site(migrated_database, tmp_path_factory, chromium: Browser) -> Iterator[Site]:
-    base = tmp_path_factory.mktemp("room-board")
-    path = base / "forum.db"
-    shutil.copyfile(migrated_database, path)
-    (base / "instance").mkdir()
-    app = make_app(path)
-    with app.app_context():
+    def seed() -> int:
         people = People()
         forum_data.make_people(people)
-        forum = people.forum(
+        return people.forum(
             "RF-2026-031", chair=CHAIR, title="Support for J and family", **forum_data.roles()
-        )
-        server = LiveServer(path, base / "instance").start()
-        opened = Site(server, forum.id, chromium)
+        ).id
+
+    with module_server(migrated_database, tmp_path_factory, "room-board", seed) as (server, forum_id):
+        opened = Site(server, forum_id, chromium)
         try:
             yield opened
         finally:
             for context in opened.contexts:
                 context.close()
-            server.stop()
-            db.session.remove()
-            db.engine.dispose()
-        assert not opened.errors, opened.errors
+    assert not opened.errors, opened.errors
 
 
 @pytest.fixture(scope="module")
