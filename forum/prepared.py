@@ -43,12 +43,6 @@ class Prepared:
         self.column_keys = list(column_keys) if column_keys is not None else None
         self._compiled: dict[tuple[str, str, str], _Compiled] = {}  # by database kind and driver
 
-    def execute(self, params: Mapping[str, Any]):
-        """Run with one set of parameters in the session's transaction; the DB-API cursor."""
-        compiled, cursor = self._prepare()
-        cursor.execute(compiled.sql, self._parameters(compiled, params))
-        return cursor
-
     def execute_many(self, rows: list[Mapping[str, Any]]) -> None:
         """Run once per set of parameters (an insert of many rows) in the session's transaction."""
         if rows:
@@ -56,13 +50,13 @@ class Prepared:
             cursor.executemany(compiled.sql, [self._parameters(compiled, row) for row in rows])
 
     def rowcount(self, params: Mapping[str, Any]) -> int:
-        """Run an update or delete; how many rows it matched."""
-        return self.execute(params).rowcount
+        """Run an update or delete in the session's transaction; how many rows it matched."""
+        return self._run(params)[1].rowcount
 
     def first(self, params: Mapping[str, Any]) -> tuple | None:
-        """Run a select or an insert with RETURNING; its first row, converted, or None."""
-        compiled, cursor = self._prepare()
-        cursor.execute(compiled.sql, self._parameters(compiled, params))
+        """Run a select or an insert with RETURNING in the session's transaction; its first row,
+        converted, or None."""
+        compiled, cursor = self._run(params)
         row = cursor.fetchone()
         if row is None:
             return None
@@ -70,6 +64,11 @@ class Prepared:
             convert(value) if convert is not None else value
             for convert, value in zip(compiled.results, row, strict=True)
         )
+
+    def _run(self, params: Mapping[str, Any]) -> tuple[_Compiled, Any]:
+        compiled, cursor = self._prepare()
+        cursor.execute(compiled.sql, self._parameters(compiled, params))
+        return compiled, cursor
 
     def _prepare(self) -> tuple[_Compiled, Any]:
         session = db.session()

@@ -13,7 +13,7 @@ FROZEN_MESSAGE = (
     "The chair can go back a stage to change it."
 )
 # Stages in which the draft (6Ps, hypothesis, priorities, plan) may not change; see claim_open_forum.
-_CLOSED = (Stage.LOCKED, Stage.LOCKED)
+_CLOSED = (Stage.LOCKED, Stage.LOCKED)  # the claim names two closed stages; here both are Locked
 _CLOSED_TO_DRAFT = (Stage.LOCKED, Stage.AGREE)
 # Taking the row: a write of the stage onto itself where the stage is neither of two closed ones.
 _CLAIM = Prepared(
