@@ -110,21 +110,6 @@ def _split_session_id(session_id: str | None) -> tuple[int, str] | None:
     return (int(user_id), token) if user_id.isdigit() and token else None
 
 
-def session_user_id(session_id: str | None) -> int | None:
-    """load_session_user's check without loading the user: the id if the session is still valid.
-
-    One light query, for socket events sent many times a second (document updates).
-    """
-    if (parts := _split_session_id(session_id)) is None:
-        return None
-    user_id, token = parts
-    statement = select(User.session_token).where(User.id == user_id, User.active)
-    stored = db.session.connection().execute(statement).scalar()
-    if stored is None or not secrets.compare_digest(stored, token):
-        return None
-    return user_id
-
-
 def load_session_user(session_id: str) -> User | None:
     """The user for a Flask-Login session id ("user_id:token"); None if revoked."""
     if (parts := _split_session_id(session_id)) is None:
