@@ -91,8 +91,9 @@ def bench_app(database: Path, secret: str):
     return create_app(config)
 
 
-def seed(app) -> tuple[list[Scenario], int]:
-    """Users, forums and entries for every scenario; a session cookie per user. Returns the load forum."""
+def seed(app) -> tuple[list[Scenario], int, list[int]]:
+    """Users, forums and entries for every scenario; a session cookie per user. Returns the scenarios,
+    the load forum and its two participants."""
     from flask_migrate import upgrade
 
     from forum.extensions import db
@@ -134,7 +135,7 @@ def seed(app) -> tuple[list[Scenario], int]:
     ]
     load_forum, _root, _cookies = room("B-LOAD", range(2))
     db.session.commit()  # services only flush: the seeding is one unit of work
-    return scenarios, load_forum
+    return scenarios, load_forum, [users[0].id, users[1].id]
 
 
 def session_cookie(app, user) -> str:
@@ -147,18 +148,22 @@ def session_cookie(app, user) -> str:
     return f"session={client.get_cookie('session').value}"
 
 
-def write_log(forum_id: int, count: int) -> None:
-    """Store count real keystroke updates of one text in the forum's log, directly, no snapshot, and
-    the same in a write-ahead log for the peer."""
+def write_log(forum_id: int, count: int, authors: list[int]) -> None:
+    """Store count real keystroke updates of one text in the forum's log, directly, no snapshot, with
+    the audit event the server writes for each (attribution is read from them on every join), typed
+    in turn by the authors; and the same updates in a write-ahead log for the peer."""
     from forum.extensions import db
     from forum.models import DocumentUpdate
+    from forum.services.audit import record_many
 
     doc = Doc()
     text = doc.get("hypothesis", type=Text)
     rows = []
     # Each keystroke's own update (a transaction's, as a browser sends), not a diff from a state vector.
     watch = doc.observe(
-        lambda event: rows.append({"forum_id": forum_id, "user_id": None, "data": event.update})
+        lambda event: rows.append(
+            {"forum_id": forum_id, "user_id": authors[len(rows) % len(authors)], "data": event.update}
+        )
     )
     for n in range(count):
         if n % 10 == 9:
@@ -166,7 +171,20 @@ def write_log(forum_id: int, count: int) -> None:
         else:
             text.insert(len(text), "abcdefghi"[n % 9])
     doc.unobserve(watch)
-    db.session.execute(insert(DocumentUpdate), rows)
+    ids = db.session.scalars(
+        insert(DocumentUpdate).returning(DocumentUpdate.id, sort_by_parameter_order=True), rows
+    ).all()
+    record_many(
+        [
+            {
+                "action": "document.update",
+                "actor_id": row["user_id"],
+                "forum_id": forum_id,
+                "detail": {"update_id": update_id, "roots": ["hypothesis"]},
+            }
+            for row, update_id in zip(rows, ids, strict=True)
+        ]
+    )
     db.session.commit()
     # The same updates in the peer's write-ahead log format (bench/peer/server.mjs).
     name = document_name(Member("", forum_id, "hypothesis")).encode()
@@ -596,13 +614,14 @@ def write_results(figures: dict, loads: dict, seconds: float, load_before: tuple
                 f"{figure(p, key, form)} | ×{ratio(f[key], b[key])} | ×{ratio(f[key], p[key])} |"
             )
     lines.append(
-        f"| load | s from the first join of a {LOAD_UPDATES:,}-update log (no snapshot) until it is "
+        f"| load | s from the first join of a {LOAD_UPDATES:,}-update log (no snapshot; an audit event "
+        f"for each update, as the server writes them) until it is "
         f"acknowledged | {loads['forum_first']:.3f} | n/a (stores nothing) | {loads['peer']:.3f} | n/a | "
         f"×{ratio(loads['forum_first'], loads['peer'])} |"
     )
     lines.append(
-        f"| load | s for a fresh server to load the same document again (ours from the snapshot its first "
-        f"load wrote; the peer replays its log) | {loads['forum']:.3f} | n/a | {loads['peer']:.3f} | n/a | "
+        f"| load | s for a fresh server to load the same document again (ours from the snapshot and the "
+        f"attribution summary its first load wrote; the peer replays its log) | {loads['forum']:.3f} | n/a | {loads['peer']:.3f} | n/a | "
         f"×{ratio(loads['forum'], loads['peer'])} |"
     )
     table = "\n".join(lines)
@@ -650,9 +669,9 @@ def prepare(log_updates: int = 0) -> tuple[Path, str, list, int]:
     database = OUTPUT / "bench.db"
     app = bench_app(database, secret)
     with app.app_context():
-        scenarios, load_forum = seed(app)
+        scenarios, load_forum, load_authors = seed(app)
         if log_updates:
-            write_log(load_forum, log_updates)
+            write_log(load_forum, log_updates, load_authors)
         from forum.extensions import db
 
         db.engine.dispose()

@@ -22,6 +22,7 @@ from forum.live.updates import (
     state_vector,
 )
 from forum.services import ServiceError
+from forum.services.attribution import summarise
 from forum.services.audit import record_many
 
 log = logging.getLogger(__name__)
@@ -335,6 +336,7 @@ class Room:
             return
         try:
             self.store.compact(self.forum_id, self.doc.get_update(), self.last_update_id)
+            summarise(self.forum_id)  # attribution too: a join then reads only what came after
             db.session.commit()  # the compaction's own transaction
             self.updates_since_snapshot = 0
         except ServiceError:  # locked (or gone): its document no longer changes; the log stays

@@ -1,7 +1,7 @@
 """Typed SQLAlchemy models, one module per aggregate."""
 
 from forum.models.agency import Agency
-from forum.models.audit import AuditEvent
+from forum.models.audit import AttributionSummary, AuditEvent
 from forum.models.document import DocumentSnapshot, DocumentUpdate
 from forum.models.entry import Entry
 from forum.models.forum import Forum, ForumRole, Participant, Stage
@@ -20,6 +20,7 @@ from forum.models.user import EndedSession, User
 __all__ = [
     "ActionProgress",
     "Agency",
+    "AttributionSummary",
     "AuditEvent",
     "DocumentSnapshot",
     "DocumentUpdate",

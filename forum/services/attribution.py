@@ -5,6 +5,11 @@ changed (forum/live/group_commit.py), so attribution needs no extra write on the
 text's contributors are its author (the entry's, goal's or action's creator; for the hypothesis
 and family text, whoever wrote first), then everyone else whose updates changed it, in the order
 they first did, each with their agency and last change time.
+
+A forum's events are summarised with each compaction of its document (summarise, the forum
+claimed), and reads start from that summary: a join never reads more than the events since the
+last compaction. The claim also orders the events of one forum: whoever adds them holds the forum
+row until it commits, so those added later have higher ids.
 """
 
 from datetime import datetime
@@ -13,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from forum.extensions import db
-from forum.models import Agency, AuditEvent, Entry, User
+from forum.models import Agency, AttributionSummary, AuditEvent, Entry, User
 from forum.models.facilitation import Action, Goal
 
 TIMEZONE = "Europe/London"
@@ -48,18 +53,51 @@ def _authors(forum_id: int) -> dict[str, tuple[int, int | None]]:
 
 def changes_by_root(forum_id: int) -> dict[str, dict[int, datetime]]:
     """Root name → {user id: last change time}, users in the order of their first change."""
+    return _read(forum_id)[0]
+
+
+def summarise(forum_id: int) -> None:
+    """Keep the forum's attribution as it stands, for later reads to start from (in the caller's
+    transaction, with the forum claimed: no event of it can be added meanwhile)."""
+    changes, upto = _read(forum_id)
+    if not upto:
+        return  # no event yet
+    encoded = {
+        root: [[user_id, moment.isoformat()] for user_id, moment in users.items()]
+        for root, users in changes.items()
+    }
+    summary = db.session.get(AttributionSummary, forum_id)
+    if summary is None:
+        db.session.add(AttributionSummary(forum_id=forum_id, upto_audit_id=upto, changes=encoded))
+    elif upto > summary.upto_audit_id:
+        summary.upto_audit_id, summary.changes = upto, encoded
+
+
+def _read(forum_id: int) -> tuple[dict[str, dict[int, datetime]], int]:
+    """The changes by root, and the id of the last event they include (0: none)."""
+    summary = db.session.get(AttributionSummary, forum_id)
     changes: dict[str, dict[int, datetime]] = {}
+    upto = 0
+    if summary is not None:
+        upto = summary.upto_audit_id
+        for root, users in summary.changes.items():
+            changes[root] = {user_id: datetime.fromisoformat(text) for user_id, text in users}
     rows = db.session.execute(
-        select(AuditEvent.actor_id, AuditEvent.at, AuditEvent.detail)
-        .where(AuditEvent.forum_id == forum_id, AuditEvent.action == "document.update")
+        select(AuditEvent.id, AuditEvent.actor_id, AuditEvent.at, AuditEvent.detail)
+        .where(
+            AuditEvent.forum_id == forum_id,
+            AuditEvent.action == "document.update",
+            AuditEvent.id > upto,
+        )
         .order_by(AuditEvent.id)
     )
-    for actor_id, at, detail in rows:
+    for event_id, actor_id, at, detail in rows:
+        upto = event_id
         if actor_id is None:
             continue
         for root in (detail or {}).get("roots", ()):
             changes.setdefault(root, {})[actor_id] = at.replace(microsecond=0)
-    return changes
+    return changes, upto
 
 
 def contributors(forum_id: int) -> dict[str, list[dict]]:
