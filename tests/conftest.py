@@ -59,6 +59,29 @@ def database_path(migrated_database, tmp_path) -> Path:
     return path
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.scale)])
+def each_database(request):
+    """An app context on a migrated database of each kind: SQLite, then PostgreSQL (skipped when
+    the server is not reachable)."""
+    from flask_migrate import upgrade
+
+    from tests.scale_support import fresh_database, scale_app, unreachable
+
+    if request.param == "sqlite":
+        with request.getfixturevalue("app").app_context():
+            yield request.param
+        return
+    if (why := unreachable()) is not None:
+        pytest.skip(why)
+    with fresh_database() as url:
+        app = scale_app(url)
+        with app.app_context():
+            upgrade(directory=str(ROOT / "migrations"))
+            yield request.param
+            db.session.remove()
+            db.engine.dispose()
+
+
 @pytest.fixture
 def app(database_path):
     """The application with a fresh migrated database, inside an app context.

@@ -1,4 +1,5 @@
-"""Attribution kept with each compaction: a join reads the summary and only the events after it."""
+"""Attribution kept with each compaction: a join reads the summary and only the events after it
+(SQLite and PostgreSQL)."""
 
 import pytest
 from pycrdt import Doc, Text
@@ -10,6 +11,7 @@ from forum.live.rooms import Rooms
 from forum.models import AttributionSummary, AuditEvent
 from forum.services.attribution import contributors, summarise
 from forum.services.entries import add_entry
+from tests.conftest import People
 
 pytestmark = pytest.mark.record
 
@@ -21,7 +23,8 @@ def typed(live, user_id: int, doc: Doc, root: str, words: str) -> None:
     accept_update(live, user_id, doc.get_update(state))
 
 
-def test_attribution_is_summarised_with_each_compaction_and_read_from_the_summary(people):
+def test_attribution_is_summarised_with_each_compaction_and_read_from_the_summary(each_database):
+    people = People()
     people.user("chair@example.org", agency="Children's Social Care", name="Cara Chair")
     nurse = people.user("nurse@example.org", agency="Health", name="Nia Nurse")
     teacher = people.user("teacher@example.org", agency="Education", name="Tom Teacher")
@@ -73,7 +76,8 @@ def test_attribution_is_summarised_with_each_compaction_and_read_from_the_summar
     assert [(p["name"], p["role"]) for p in contributors(forum_id)["hypothesis"]] == [("Nia Nurse", "author")]
 
 
-def test_a_forum_without_events_has_no_summary_and_its_authors_still_count(people):
+def test_a_forum_without_events_has_no_summary_and_its_authors_still_count(each_database):
+    people = People()
     people.user("chair@example.org")
     nurse = people.user("nurse@example.org", agency="Health", name="Nia Nurse")
     forum_id = people.forum("RF-QUIET", **{"nurse@example.org": "contributor"}).id

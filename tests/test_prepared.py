@@ -5,7 +5,6 @@ own connection (a rollback takes their rows with it)."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from flask_migrate import upgrade
 from sqlalchemy import select
 
 from forum.extensions import db
@@ -15,33 +14,13 @@ from forum.services import ServiceError
 from forum.services.audit import record_many
 from forum.services.claims import claim_open_forum
 from forum.services.forums import NOT_A_PARTICIPANT, OBSERVERS_ONLY_WATCH, writing_refusals
-from tests.conftest import ROOT, People
-from tests.scale_support import fresh_database, scale_app, unreachable
+from tests.conftest import People
 
 pytestmark = pytest.mark.scale
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request):
-    """An app context on a migrated database of each kind."""
-    if request.param == "sqlite":
-        app = request.getfixturevalue("app")
-        with app.app_context():
-            yield
-        return
-    if (why := unreachable()) is not None:
-        pytest.skip(why)
-    with fresh_database() as url:
-        app = scale_app(url)
-        with app.app_context():
-            upgrade(directory=str(ROOT / "migrations"))
-            yield
-            db.session.remove()
-            db.engine.dispose()
-
-
 @pytest.fixture
-def forum(database):
+def forum(each_database):
     people = People()
     for email in ("chair@example.org", "school@example.org", "watcher@example.org"):
         people.user(email)
