@@ -17,7 +17,7 @@ pytestmark = pytest.mark.record
 
 
 def typed(live, user_id: int, doc: Doc, root: str, words: str) -> None:
-    """One accepted update of a person's own document."""
+    """One accepted update of the shared document, sent by that person."""
     state = doc.get_state()
     doc.get(root, type=Text).insert(len(doc.get(root, type=Text)), words)
     accept_update(live, user_id, doc.get_update(state))

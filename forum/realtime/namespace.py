@@ -258,23 +258,20 @@ class ForumNamespace(Namespace):
             reply = self._joined_reply(forum, person, missing, server_sv)
         reply["presence"] = live.people()
         self._emit_presence(live)
-        self._facilitation_after_join(forum_id, request.sid)
+        # The facilitation state follows the acknowledgement: the document first (the state takes
+        # a score of queries, longer than the join itself).
+        self.socketio.start_background_task(
+            self._send_facilitation, current_app._get_current_object(), forum_id, request.sid
+        )
         return reply
 
-    def _facilitation_after_join(self, forum_id: int, sid: str) -> None:
-        """Send the joiner the facilitation state just after its join is acknowledged: the document
-        first (the state takes a score of queries, longer than the join itself)."""
-        app = current_app._get_current_object()
-
-        def send() -> None:
-            self.socketio.sleep(0)  # after the acknowledgement, which is queued once the handler returns
-            with app.app_context():
-                try:
-                    self.emit_facilitation(forum_id, to=sid)
-                except Exception:  # the joiner gets the state with the room's next change
-                    log.exception("forum %s: the facilitation state after a join failed", forum_id)
-
-        self.socketio.start_background_task(send)
+    def _send_facilitation(self, app, forum_id: int, sid: str) -> None:
+        self.socketio.sleep(0)  # after the acknowledgement, which is queued once the handler returns
+        with app.app_context():
+            try:
+                self.emit_facilitation(forum_id, to=sid)
+            except Exception:  # the joiner gets the state with the room's next change
+                log.exception("forum %s: the facilitation state after a join failed", forum_id)
 
     def _joined_reply(self, forum, person: Person, missing: bytes, server_sv: bytes) -> dict:
         """Everything a client needs to show the room after a join."""
